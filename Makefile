@@ -1,0 +1,43 @@
+# Two commands on a fresh machine with only Python 3.11: `make demo`, `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+STAMP := $(VENV)/.installed
+SCALE ?= default
+
+# No network here and no reason to phone home from CI.
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PROFILES_DIR := $(CURDIR)
+
+.PHONY: setup lake demo test lint unit clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+setup: $(STAMP)
+
+lake: $(STAMP)
+	$(BIN)/dbt-automl generate-lake --scale $(SCALE) --out lake/raw
+
+demo: lake
+	$(BIN)/dbt build
+	$(BIN)/dbt docs generate
+	$(BIN)/dbt-automl summary --duckdb target/warehouse.duckdb --registry lake/models
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint models tests/dbt
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not slow"
+
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf target dbt_packages lake/raw lake/models logs
