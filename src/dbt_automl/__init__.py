@@ -7,6 +7,8 @@ detail. Heavy libraries (scikit-learn, optuna, lightgbm) load on first use so th
 
 from __future__ import annotations
 
+from typing import Any
+
 from dbt_automl._errors import (
     ChecksumMismatchError,
     ConfigError,
@@ -26,4 +28,34 @@ __all__ = [
     "SchemaMismatchError",
     "TrainingDataError",
     "__version__",
+    "score",
+    "train",
 ]
+
+
+def train(dbt: Any, session: Any, rows: Any, config: dict | None) -> Any:
+    """Train a model from a dbt python model; see :func:`dbt_automl._dbt.train`.
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.train(dbt, session, dbt.ref("customer_features"),
+                                    dbt.config.meta_get("automl"))
+    """
+    from dbt_automl._dbt import train as _train
+
+    return _train(dbt, session, rows, config)
+
+
+def score(dbt: Any, session: Any, model: Any, rows: Any, batch_size: int = 50_000) -> Any:
+    """Score rows with a trained model's current version; see :func:`dbt_automl._dbt.score`.
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.score(dbt, session, model=dbt.ref("churn_model"),
+                                    rows=dbt.ref("customer_features"))
+    """
+    from dbt_automl._dbt import score as _score
+
+    return _score(dbt, session, model, rows, batch_size)

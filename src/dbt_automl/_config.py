@@ -1,0 +1,162 @@
+"""Read and validate the ``meta.automl`` block of a trained model's YAML."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbt_automl._errors import ConfigError
+
+TASKS = ("classification", "regression")
+TASK_ALIASES = {"binary": "classification", "multiclass": "classification"}
+FAMILIES = ("linear", "random_forest", "hist_gradient_boosting", "lightgbm")
+MAX_BUDGET_ENV = "DBT_AUTOML_MAX_TIME_BUDGET_S"
+
+
+@dataclass(frozen=True)
+class AutomlConfig:
+    """Validated AutoML settings of one trained model.
+
+    Every field maps to a ``meta.automl`` key of the same name; README lists them all.
+    """
+
+    model_name: str
+    target: str
+    task: str | None = None
+    metric: str | None = None
+    time_budget_s: float = 60.0
+    max_trials: int | None = None
+    id_columns: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    seed: int = 42
+    test_size: float = 0.2
+    max_train_rows: int = 1_000_000
+    families: tuple[str, ...] = FAMILIES
+    positive_class: Any = None
+    registry_path: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def error(self, key: str, message: str, fix: str) -> ConfigError:
+        """Build a ConfigError that names the model, the key and the fix."""
+        return ConfigError(
+            f"dbt-automl: model {self.model_name}, meta.automl.{key}: {message}. Fix: {fix}"
+        )
+
+
+def _as_tuple(value: Any, key: str, model_name: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ConfigError(
+        f"dbt-automl: model {model_name}, meta.automl.{key}: expected a column name or a "
+        f"list of column names, got {value!r}. Fix: write e.g. `{key}: [customer_id]`"
+    )
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float, model_name: str) -> float:
+    value = raw.get(key, default)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"dbt-automl: model {model_name}, meta.automl.{key}: expected a number, got "
+            f"{value!r}. Fix: write a plain number, e.g. `{key}: {default}`"
+        ) from None
+
+
+def _budget(raw: Mapping[str, Any], model_name: str) -> float:
+    budget = _number(raw, "time_budget_s", 60.0, model_name)
+    if budget <= 0:
+        raise ConfigError(
+            f"dbt-automl: model {model_name}, meta.automl.time_budget_s: must be > 0, got "
+            f"{raw.get('time_budget_s')!r}. Fix: give the search a positive number of seconds"
+        )
+    cap = os.environ.get(MAX_BUDGET_ENV)
+    # CI and tests cap every model's budget without editing the project's YAML.
+    return min(budget, float(cap)) if cap else budget
+
+
+def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig:
+    """Validate ``meta.automl`` and return an :class:`AutomlConfig`.
+
+    Args:
+        raw: the dict returned by ``dbt.config.meta_get("automl")``.
+        model_name: the dbt model being trained, used in every error message.
+
+    Raises:
+        ConfigError: on a missing target, an unknown key or a value out of range.
+    """
+    if not raw:
+        raise ConfigError(
+            f"dbt-automl: model {model_name} has no meta.automl settings. Fix: add "
+            "`config: {meta: {automl: {target: <label column>}}}` to its YAML entry"
+        )
+    known = {f for f in AutomlConfig.__dataclass_fields__ if f not in ("model_name", "raw")}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(
+            f"dbt-automl: model {model_name}, meta.automl: unknown key(s) {unknown}. "
+            f"Fix: use only {sorted(known)}"
+        )
+    if not isinstance(raw.get("target"), str) or not raw["target"]:
+        raise ConfigError(
+            f"dbt-automl: model {model_name}, meta.automl.target: missing. Fix: name the "
+            "label column, e.g. `target: is_churned`"
+        )
+    cfg = AutomlConfig(
+        model_name=model_name,
+        target=raw["target"],
+        task=_task(raw.get("task"), model_name),
+        metric=raw.get("metric"),
+        time_budget_s=_budget(raw, model_name),
+        max_trials=int(raw["max_trials"]) if raw.get("max_trials") is not None else None,
+        id_columns=_as_tuple(raw.get("id_columns"), "id_columns", model_name),
+        exclude=_as_tuple(raw.get("exclude"), "exclude", model_name),
+        seed=int(_number(raw, "seed", 42, model_name)),
+        test_size=_number(raw, "test_size", 0.2, model_name),
+        max_train_rows=int(_number(raw, "max_train_rows", 1_000_000, model_name)),
+        families=_as_tuple(raw.get("families"), "families", model_name) or FAMILIES,
+        positive_class=raw.get("positive_class"),
+        registry_path=raw.get("registry_path"),
+        raw=dict(raw),
+    )
+    _check_ranges(cfg)
+    return cfg
+
+
+def _task(value: Any, model_name: str) -> str | None:
+    if value is None:
+        return None
+    task = TASK_ALIASES.get(str(value), str(value))
+    if task not in TASKS:
+        raise ConfigError(
+            f"dbt-automl: model {model_name}, meta.automl.task: unknown task {value!r}. "
+            f"Fix: use one of {list(TASKS) + list(TASK_ALIASES)}"
+        )
+    return task
+
+
+def _check_ranges(cfg: AutomlConfig) -> None:
+    if not 0.05 <= cfg.test_size <= 0.5:
+        raise cfg.error("test_size", f"must be in [0.05, 0.5], got {cfg.test_size}", "use 0.2")
+    if cfg.max_trials is not None and cfg.max_trials < 1:
+        raise cfg.error("max_trials", f"must be >= 1, got {cfg.max_trials}", "remove it or use 50")
+    if cfg.max_train_rows < 100:
+        raise cfg.error(
+            "max_train_rows", f"must be >= 100, got {cfg.max_train_rows}", "use 1000000"
+        )
+    bad = [f for f in cfg.families if f not in FAMILIES]
+    if bad:
+        raise cfg.error("families", f"unknown families {bad}", f"choose from {list(FAMILIES)}")
+    clash = set(cfg.id_columns) & {cfg.target} | set(cfg.exclude) & {cfg.target}
+    if clash:
+        raise cfg.error(
+            "id_columns",
+            f"the target {cfg.target!r} is also listed as an id or excluded column",
+            "remove it from id_columns / exclude",
+        )
