@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 
@@ -184,6 +185,11 @@ class DateParts(TransformerMixin, BaseEstimator):
         )
 
 
+def _cross_fit(kind: str, seed: int) -> KFold:
+    splitter = KFold if kind == "regression" else StratifiedKFold
+    return splitter(5, shuffle=True, random_state=seed)
+
+
 TARGET_TYPES = {"binary": "binary", "multiclass": "multiclass", "regression": "continuous"}
 
 
@@ -205,7 +211,8 @@ def build_preprocessor(schema: FeatureSchema, kind: str, seed: int) -> ColumnTra
         ),
         # TargetEncoder cross-fits in fit_transform, so training rows never see their own label.
         "target": make_pipeline(
-            TargetEncoder(target_type=TARGET_TYPES[kind], random_state=seed), StandardScaler()
+            TargetEncoder(target_type=TARGET_TYPES[kind], cv=_cross_fit(kind, seed)),
+            StandardScaler(),
         ),
         "date_parts": make_pipeline(
             DateParts(), SimpleImputer(strategy="median", keep_empty_features=True)

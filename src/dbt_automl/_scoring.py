@@ -87,6 +87,19 @@ def score_batches(
     scored_at: datetime,
 ) -> Iterator[pa.RecordBatch]:
     """Predict each input batch and yield the matching output batch."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):  # see _train.fit_automl
+        yield from _score(model, metadata, batches, schema, scored_at)
+
+
+def _score(
+    model: AutoMLModel,
+    metadata: dict,
+    batches: Iterator[pa.RecordBatch],
+    schema: pa.Schema,
+    scored_at: datetime,
+) -> Iterator[pa.RecordBatch]:
     features = FeatureSchema.from_dict(metadata["features"])
     ids = [c["name"] for c in metadata["id_columns"]]
     keys = [class_key(c) for c in (model.classes or [])]

@@ -97,8 +97,9 @@ class _Objective:
         fit_s = predict_s = 0.0
         preds, ys = [], []
         for step, fold in enumerate(self.folds):
-            if time.monotonic() > self.deadline:
-                # optuna only checks its timeout between trials; stop a trial that would overrun.
+            if time.monotonic() > self.deadline and self.best is not None:
+                # optuna only checks its timeout between trials; stop a trial that would overrun,
+                # but never before one trial has completed (a model must come out).
                 trial.set_user_attr("out_of_time", True)
                 raise optuna.TrialPruned()
             estimator = family.build(params, self.kind, self.seed)

@@ -143,6 +143,15 @@ def fit_automl(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     Raises:
         TrainingDataError: empty table, single class, or a target the task cannot use.
     """
+    from threadpoolctl import threadpool_limits
+
+    # Multi-threaded BLAS on small matrices spins more than it computes (100x slower seen on
+    # 2 busy cores); the estimators parallelise themselves through n_jobs / OpenMP.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _fit(table, cfg, log)
+
+
+def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     start = time.perf_counter()
     if table.num_rows == 0:
         raise TrainingDataError(

@@ -1,0 +1,361 @@
+"""dbt_automl as a package: integration_tests/ installs it from the repo root and runs it.
+
+Each test copies integration_tests/ to a temp dir, points packages.yml at this repository
+and drives dbt in-process with dbtRunner, on a fresh DuckDB file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from unittest import mock
+
+import duckdb
+import pytest
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+pytestmark = pytest.mark.slow
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+INTEGRATION_PROJECT = REPO_ROOT / "integration_tests"
+
+# Every generic-test case in integration_tests/ and the failing rows it must report.
+# Cases named `*__fails` are inverted there (error_if/warn_if "!=N"), so they pass only
+# when exactly N rows fail.
+EXPECTED_FAILURES = {
+    "churn_roc_auc_between_0_8_and_1": 0,
+    "churn_log_loss_at_most_0_5": 0,
+    "churn_pr_auc_at_least_0_3": 0,
+    "churn_roc_auc_at_least_0_9__fails": 1,
+    "churn_log_loss_at_most_0_2__fails": 1,
+    "churn_rmse_is_null__fails": 1,
+    "house_price_r2_at_least_0_7": 0,
+    "house_price_rmse_at_most_25000": 0,
+    "house_price_mae_between_0_and_10000__fails": 1,
+    "retired_no_current_version__fails": 1,
+    "empty_no_rows__fails": 1,
+    "binary_predictions_are_valid": 0,
+    "binary_predictions_tight_tolerance__fails": 1,
+    "binary_predictions_with_errors__fails": 5,
+    "multiclass_predictions_are_valid": 0,
+    "multiclass_predictions_with_errors__fails": 4,
+    "multiclass_predictions_loose_tolerance__fails": 3,
+    "regression_predictions_are_valid": 0,
+    "regression_predictions_with_errors__fails": 2,
+}
+
+# What the stored failing rows say (`failure` column), in any order.
+EXPECTED_FAILURE_TEXTS = {
+    "churn_roc_auc_at_least_0_9__fails": [
+        "test_roc_auc of churn_model v2 = 0.86 is below min_value 0.9",
+    ],
+    "churn_log_loss_at_most_0_2__fails": [
+        "test_log_loss of churn_model v2 = 0.31 is above max_value 0.2",
+    ],
+    "churn_rmse_is_null__fails": ["test_rmse of churn_model v2 is null"],
+    "retired_no_current_version__fails": [
+        "model fraud_model has no version with is_current = true",
+    ],
+    "empty_no_rows__fails": ["the trained-model table has no rows"],
+    "binary_predictions_with_errors__fails": [
+        "duplicate key: 2 rows",
+        "prediction is null",
+        "probability = 1.2 is outside [0, 1]",
+        "probabilities has a value outside [0, 1]: {false=-0.2, true=1.2}",
+        "probabilities sum to 1.1, not 1 (tolerance 1e-06): {false=0.5, true=0.6}",
+    ],
+    "regression_predictions_with_errors__fails": ["duplicate key: 2 rows", "prediction is null"],
+}
+
+ALLOWED_METRICS = "roc_auc, pr_auc, log_loss, f1, accuracy, precision, recall, rmse, mae, r2"
+
+
+def _copy_consumer_project(dest: Path) -> Path:
+    project = dest / "integration_tests"
+    shutil.copytree(
+        INTEGRATION_PROJECT,
+        project,
+        ignore=shutil.ignore_patterns("target", "dbt_packages", "logs", "package-lock.yml"),
+    )
+    (project / "packages.yml").write_text(f"packages:\n  - local: {REPO_ROOT}\n")
+    return project
+
+
+def _dbt(project: Path, *args: str) -> dbtRunnerResult:
+    """Runs one dbt command on `project`, with its DuckDB file next to it."""
+    env = {
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_AUTOML_IT_DUCKDB_PATH": str(project / "warehouse.duckdb"),
+    }
+    with mock.patch.dict(os.environ, env):
+        return dbtRunner().invoke(
+            [*args, "--project-dir", str(project), "--profiles-dir", str(project)]
+        )
+
+
+def _error_text(res: dbtRunnerResult) -> str:
+    """The error a failed invocation reports: its exception, or its failed nodes' messages."""
+    if res.exception is not None:
+        return str(res.exception)
+    return "\n".join(str(r.message) for r in res.result.results if r.status in ("error", "fail"))
+
+
+@pytest.fixture
+def consumer(tmp_path: Path) -> Path:
+    project = _copy_consumer_project(tmp_path)
+    assert _dbt(project, "deps").success
+    return project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dbtRunnerResult]]:
+    project = _copy_consumer_project(tmp_path_factory.mktemp("built"))
+    assert _dbt(project, "deps").success
+    yield project, _dbt(project, "build")
+
+
+def _stored_failures(project: Path, res: dbtRunnerResult, test_name: str) -> list[tuple]:
+    """The failing rows a test stored (integration_tests/ sets store_failures)."""
+    (node,) = [r.node for r in res.result.results if r.node.name == test_name]
+    with duckdb.connect(str(project / "warehouse.duckdb"), read_only=True) as conn:
+        return conn.sql(f"select * from {node.relation_name}").fetchall()
+
+
+def test_build_passes_and_every_failing_case_fails(built: tuple[Path, dbtRunnerResult]) -> None:
+    project, res = built
+    assert res.success, _error_text(res)
+    statuses = {
+        r.node.name: r.status for r in res.result.results if r.node.resource_type == "test"
+    }
+    assert statuses == dict.fromkeys(EXPECTED_FAILURES, "pass")
+    # dbt reports 0 failures for a passing test; count the rows each case stored instead.
+    failing_rows = {name: len(_stored_failures(project, res, name)) for name in statuses}
+    assert failing_rows == EXPECTED_FAILURES
+
+
+def test_lake_check_hook_is_a_no_op_without_lake_sources(
+    built: tuple[Path, dbtRunnerResult],
+) -> None:
+    _, res = built
+    hooks = [r for r in res.result.results if r.node.resource_type == "operation"]
+    assert [(h.node.unique_id, h.status) for h in hooks] == [
+        (
+            "operation.dbt_automl_integration_tests.dbt_automl_integration_tests-on-run-start-0",
+            "success",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("test_name", sorted(EXPECTED_FAILURE_TEXTS))
+def test_failing_rows_say_what_failed(built: tuple[Path, dbtRunnerResult], test_name: str) -> None:
+    project, res = built
+    rows = _stored_failures(project, res, test_name)
+    # `failure` is the last column of every validation_errors CTE.
+    assert sorted(row[-1] for row in rows) == sorted(EXPECTED_FAILURE_TEXTS[test_name])
+
+
+def test_a_failing_case_that_stops_failing_breaks_the_build(consumer: Path) -> None:
+    seed = consumer / "seeds" / "trained_models" / "retired_model_versions.csv"
+    seed.write_text(seed.read_text().replace("fraud_model,2,false", "fraud_model,2,true"))
+    res = _dbt(consumer, "build", "--select", "retired_model_versions")
+    assert not res.success
+    statuses = {r.node.name: r.status for r in res.result.results}
+    assert statuses["retired_no_current_version__fails"] == "fail"
+
+
+def _add_model_with_test(project: Path, test: str, arguments: str, seed: str) -> None:
+    (project / "models" / "argument_check.sql").write_text(
+        f"select * from {{{{ ref('{seed}') }}}}\n"
+    )
+    (project / "models" / "argument_check.yml").write_text(
+        "version: 2\n"
+        "models:\n"
+        "  - name: argument_check\n"
+        "    data_tests:\n"
+        f"      - dbt_automl.{test}:\n"
+        f"          arguments: {arguments}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("test", "arguments", "message"),
+    [
+        (
+            "metric_threshold",
+            "{metric: auc, min_value: 0.5}",
+            f"dbt_automl.metric_threshold: `metric` must be one of {ALLOWED_METRICS}"
+            f' (the test_<metric> columns of a trained-model table), got "auc"',
+        ),
+        (
+            "expect_model_metric_to_be_between",
+            "{metric: roc_auc}",
+            "dbt_automl.expect_model_metric_to_be_between: at least one of `min_value`, "
+            "`max_value` is required, got neither",
+        ),
+        (
+            "expect_model_metric_to_be_between",
+            "{metric: r2, min_value: 0.9, max_value: 0.1}",
+            "`min_value` must be <= `max_value`, got min_value=0.9 and max_value=0.1",
+        ),
+        (
+            "metric_threshold",
+            "{metric: f1, min_value: high}",
+            'dbt_automl.metric_threshold: `min_value` must be a number, got "high"',
+        ),
+        (
+            "expect_valid_predictions",
+            "{key_columns: []}",
+            "dbt_automl.expect_valid_predictions: `key_columns` must be a column name or a "
+            "non-empty list of column names, got []",
+        ),
+        (
+            "expect_valid_predictions",
+            "{key_columns: customer_id, probability_tolerance: -1}",
+            "`probability_tolerance` must be a number >= 0, got -1",
+        ),
+    ],
+)
+def test_invalid_arguments_fail_at_parse_time(
+    consumer: Path, test: str, arguments: str, message: str
+) -> None:
+    _add_model_with_test(consumer, test, arguments, seed="churn_model_versions")
+    res = _dbt(consumer, "parse")
+    assert not res.success
+    assert message in _error_text(res)
+
+
+def test_missing_key_column_fails_when_the_test_runs(consumer: Path) -> None:
+    _add_model_with_test(
+        consumer,
+        "expect_valid_predictions",
+        "{key_columns: [account_id]}",
+        seed="binary_prediction_rows",
+    )
+    res = _dbt(consumer, "build", "--select", "binary_prediction_rows", "argument_check+")
+    assert not res.success
+    assert "dbt_automl.expect_valid_predictions: expected a column `account_id`" in _error_text(
+        res
+    )
+
+
+# check_lake_sources: a consumer model reads a lake source through meta.external_location.
+
+
+def _add_lake_source(project: Path, external_location: str) -> None:
+    (project / "models" / "lake_transactions.sql").write_text(
+        "select * from {{ source('lake', 'transactions') }}\n"
+    )
+    (project / "models" / "_lake__sources.yml").write_text(
+        "version: 2\n"
+        "sources:\n"
+        "  - name: lake\n"
+        "    meta:\n"
+        f'      external_location: "{external_location}"\n'
+        "    tables:\n"
+        "      - name: transactions\n"
+    )
+
+
+def _write_partitions(lake: Path, months: list[str]) -> list[Path]:
+    files = []
+    with duckdb.connect() as conn:
+        for month in months:
+            folder = lake / "transactions" / f"month={month}"
+            folder.mkdir(parents=True)
+            files.append(folder / "part-0.parquet")
+            conn.sql(
+                "select range as transaction_id, range * 1.5 as amount from range(50)"
+            ).write_parquet(str(files[-1]))
+    return files
+
+
+def _hive_location(lake: Path) -> str:
+    # `{name}` is the table name, as dbt-duckdb formats it.
+    return f"read_parquet('{lake}/{{name}}/*/*.parquet', hive_partitioning=true)"
+
+
+def _glob_location(lake: Path) -> str:
+    # Without a function call dbt-duckdb quotes the path and DuckDB picks the reader.
+    return f"{lake}/{{name}}/*/*.parquet"
+
+
+@pytest.mark.parametrize("location", [_hive_location, _glob_location])
+def test_lake_check_passes_for_readable_parquet(
+    consumer: Path, location: Callable[[Path], str]
+) -> None:
+    lake = consumer / "lake"
+    _write_partitions(lake, ["2026-05", "2026-06"])
+    _add_lake_source(consumer, location(lake))
+    res = _dbt(consumer, "run", "--select", "lake_transactions")
+    assert res.success, _error_text(res)
+
+
+def test_lake_check_fails_for_a_missing_partition_folder(consumer: Path) -> None:
+    lake = consumer / "lake"
+    (lake / "transactions").mkdir(parents=True)
+    _add_lake_source(consumer, _hive_location(lake))
+    res = _dbt(consumer, "run", "--select", "lake_transactions")
+    assert not res.success
+    error = _error_text(res)
+    assert (
+        "dbt_automl: lake source lake.transactions cannot be read from "
+        f"read_parquet('{lake}/transactions/*/*.parquet', hive_partitioning=true): "
+        f"no file matches '{lake}/transactions/*/*.parquet'. "
+        "Fix: regenerate the demo lake with `make lake` (or `dbt-automl generate-lake --out"
+    ) in error
+    assert "or correct meta.external_location in models/_lake__sources.yml." in error
+
+
+@pytest.mark.parametrize("location", [_hive_location, _glob_location])
+def test_lake_check_fails_for_a_truncated_parquet_file(
+    consumer: Path, location: Callable[[Path], str]
+) -> None:
+    lake = consumer / "lake"
+    _, last = _write_partitions(lake, ["2026-05", "2026-06"])
+    last.write_bytes(last.read_bytes()[:100])
+    _add_lake_source(consumer, location(lake))
+    res = _dbt(consumer, "run", "--select", "lake_transactions")
+    assert not res.success
+    error = _error_text(res)
+    assert "dbt_automl: lake source lake.transactions cannot be read from " in error
+    assert (
+        "1 of 2 matched files cannot be read as Parquet (truncated or corrupt): "
+        f"{last}. Fix: regenerate the demo lake with `make lake`"
+    ) in error
+
+
+def test_lake_check_reports_other_read_errors_with_the_query(consumer: Path) -> None:
+    lake = consumer / "lake"
+    (lake / "transactions").mkdir(parents=True)
+    (lake / "transactions" / "2026-06.json").write_text('{"transaction_id": 1}\n{"transac')
+    location = f"read_json('{lake}/{{name}}/*.json', format='newline_delimited')"
+    _add_lake_source(consumer, location)
+    res = _dbt(consumer, "run", "--select", "lake_transactions")
+    assert not res.success
+    assert (
+        f"DuckDB failed on `select count(*) from read_json('{lake}/transactions/*.json', "
+        "format='newline_delimited')` (DuckDB's error is in dbt's debug log, logs/dbt.log). "
+        "Fix: regenerate the demo lake"
+    ) in _error_text(res)
+
+
+def test_lake_check_can_be_skipped(consumer: Path) -> None:
+    lake = consumer / "lake"
+    (lake / "transactions").mkdir(parents=True)
+    _add_lake_source(consumer, _hive_location(lake))
+    res = _dbt(
+        consumer,
+        "run",
+        "--select",
+        "lake_transactions",
+        "--vars",
+        "{dbt_automl_check_lake: false}",
+    )
+    # The model itself now hits DuckDB's own error, without the hint.
+    assert not res.success
+    error = _error_text(res)
+    assert "No files found that match the pattern" in error
+    assert "dbt_automl: lake source" not in error
