@@ -36,6 +36,7 @@ class AutomlConfig:
     families: tuple[str, ...] = FAMILIES
     positive_class: Any = None
     registry_path: str | None = None
+    n_jobs: int = 1
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def error(self, key: str, message: str, fix: str) -> ConfigError:
@@ -123,6 +124,7 @@ def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig
         families=_as_tuple(raw.get("families"), "families", model_name) or FAMILIES,
         positive_class=raw.get("positive_class"),
         registry_path=raw.get("registry_path"),
+        n_jobs=int(_number(raw, "n_jobs", 1, model_name)),
         raw=dict(raw),
     )
     _check_ranges(cfg)
@@ -150,6 +152,8 @@ def _check_ranges(cfg: AutomlConfig) -> None:
         raise cfg.error(
             "max_train_rows", f"must be >= 100, got {cfg.max_train_rows}", "use 1000000"
         )
+    if cfg.n_jobs == 0 or cfg.n_jobs < -1:
+        raise cfg.error("n_jobs", f"must be >= 1 or -1 (all cores), got {cfg.n_jobs}", "use 1")
     bad = [f for f in cfg.families if f not in FAMILIES]
     if bad:
         raise cfg.error("families", f"unknown families {bad}", f"choose from {list(FAMILIES)}")

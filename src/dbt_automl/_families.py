@@ -67,9 +67,10 @@ class RandomForest(Family):
 
     name = "random_forest"
 
-    def __init__(self, n_rows: int = 10_000) -> None:
+    def __init__(self, n_rows: int = 10_000, n_jobs: int = 1) -> None:
         # Each tree sees at most ~50k rows: bagging quality saturates long before that.
         self.max_samples = min(1.0, 50_000 / max(n_rows, 1))
+        self.n_jobs = n_jobs
 
     def default(self, kind: str) -> dict[str, Any]:
         """200 trees, sqrt features."""
@@ -97,7 +98,7 @@ class RandomForest(Family):
         return params
 
     def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
-        """RandomForest* or ExtraTrees*, 2 jobs."""
+        """RandomForest* or ExtraTrees*."""
         from sklearn import ensemble
 
         prefix = "ExtraTrees" if params["extra_trees"] else "RandomForest"
@@ -109,7 +110,7 @@ class RandomForest(Family):
             **kwargs,
             bootstrap=True,
             max_samples=self.max_samples,
-            n_jobs=2,
+            n_jobs=self.n_jobs,
             random_state=seed,
         )
 
@@ -165,6 +166,9 @@ class LightGBM(Family):
 
     name = "lightgbm"
 
+    def __init__(self, n_jobs: int = 1) -> None:
+        self.n_jobs = n_jobs
+
     def default(self, kind: str) -> dict[str, Any]:
         """LightGBM's defaults with 200 rounds."""
         return {
@@ -198,7 +202,7 @@ class LightGBM(Family):
         return params
 
     def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
-        """LGBMClassifier / LGBMRegressor, quiet, 2 threads, deterministic."""
+        """LGBMClassifier / LGBMRegressor, quiet, deterministic."""
         import lightgbm
 
         kwargs = dict(params)
@@ -208,7 +212,7 @@ class LightGBM(Family):
         return cls(
             **kwargs,
             subsample_freq=1,
-            n_jobs=2,
+            n_jobs=self.n_jobs,
             random_state=seed,
             deterministic=True,
             force_row_wise=True,
@@ -216,12 +220,12 @@ class LightGBM(Family):
         )
 
 
-def make_families(names: tuple[str, ...], n_rows: int) -> dict[str, Family]:
-    """The families named in the config, ready to search."""
+def make_families(names: tuple[str, ...], n_rows: int, n_jobs: int = 1) -> dict[str, Family]:
+    """The families named in the config, ready to search (``n_jobs`` threads per fit)."""
     available: dict[str, Family] = {
         "linear": Linear(),
-        "random_forest": RandomForest(n_rows),
+        "random_forest": RandomForest(n_rows, n_jobs),
         "hist_gradient_boosting": HistGradientBoosting(),
-        "lightgbm": LightGBM(),
+        "lightgbm": LightGBM(n_jobs),
     }
     return {name: available[name] for name in names}

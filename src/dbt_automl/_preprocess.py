@@ -215,7 +215,9 @@ def build_preprocessor(schema: FeatureSchema, kind: str, seed: int) -> ColumnTra
             StandardScaler(),
         ),
         "date_parts": make_pipeline(
-            DateParts(), SimpleImputer(strategy="median", keep_empty_features=True)
+            DateParts(),
+            SimpleImputer(strategy="median", keep_empty_features=True),
+            StandardScaler(),
         ),
     }
     transformers = [(enc, branches[enc], cols) for enc, cols in by_encoding.items()]

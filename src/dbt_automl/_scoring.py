@@ -89,7 +89,7 @@ def score_batches(
     """Predict each input batch and yield the matching output batch."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):  # see _train.fit_automl
+    with threadpool_limits(limits=1):  # one core per model, as in _train.fit_automl
         yield from _score(model, metadata, batches, schema, scored_at)
 
 

@@ -143,11 +143,21 @@ def fit_automl(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     Raises:
         TrainingDataError: empty table, single class, or a target the task cannot use.
     """
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from threadpoolctl import threadpool_limits
 
-    # Multi-threaded BLAS on small matrices spins more than it computes (100x slower seen on
-    # 2 busy cores); the estimators parallelise themselves through n_jobs / OpenMP.
-    with threadpool_limits(limits=1, user_api="blas"):
+    # dbt runs models side by side (profile `threads`), so one model takes n_jobs cores
+    # (default 1). Oversubscribed OpenMP/BLAS spin instead of computing: 50-100x slower fits
+    # were measured with two models on 2 cores. BLAS never helps on these matrix sizes.
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        threadpool_limits(limits=cfg.n_jobs if cfg.n_jobs > 0 else None, user_api="openmp"),
+        warnings.catch_warnings(),
+    ):
+        # An unconverged trial is still a valid trial: its score says how good it is.
+        warnings.simplefilter("ignore", ConvergenceWarning)
         return _fit(table, cfg, log)
 
 
@@ -181,7 +191,7 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         f"budget {cfg.time_budget_s:.0f}s"
     )
     folds = _folds(frame_train, y_train, target, schema, cfg.seed)
-    families = make_families(cfg.families, len(train_idx))
+    families = make_families(cfg.families, len(train_idx), cfg.n_jobs)
     elapsed = time.perf_counter() - start
     search = run_search(
         folds,

@@ -1,0 +1,183 @@
+"""The demo project end to end: lake files -> dbt build -> models, scores, tests, docs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.integration.conftest import Project, messages, statuses
+
+pytestmark = pytest.mark.slow
+
+
+def test_build_passes_every_node(built_project) -> None:
+    project, result = built_project
+    states = statuses(result)
+    assert result.success, messages(result)
+    assert {"churn_model", "churn_scores", "fraud_model", "fraud_scores"} <= set(states)
+    assert {s for s in states.values()} <= {"success", "pass"}
+    tests = [n for n in states if "expect_model_metric" in n or "expect_valid_predictions" in n]
+    assert len(tests) >= 4
+
+
+def test_prediction_tables_have_one_row_per_key(built_project) -> None:
+    project, _ = built_project
+    [(customers, scored, distinct)] = project.query(
+        """select (select count(*) from customer_features), count(*), count(distinct customer_id)
+           from churn_scores"""
+    )
+    assert customers == scored == distinct > 0
+    [(transactions, scored_tx, positives)] = project.query(
+        """select (select count(*) from transaction_features), count(*),
+                  count(*) filter (prediction)
+           from fraud_scores"""
+    )
+    assert transactions == scored_tx
+    assert positives > 0  # the fraud model must not predict all-negative
+
+
+def test_registry_holds_checksummed_versions(built_project) -> None:
+    project, _ = built_project
+    for name in ("churn_model", "fraud_model"):
+        [(version, sha, path)] = project.query(
+            f"select version, sha256, artifact_path from {name} where is_current"
+        )
+        meta = json.loads(
+            (project.registry / name / f"v{version:04d}" / "metadata.json").read_text()
+        )
+        assert meta["artifact"]["sha256"] == sha
+        assert path.startswith(str(project.registry))
+        assert meta["data"]["fingerprint"] and meta["versions"]["scikit-learn"]
+
+
+def test_metrics_are_recorded(built_project) -> None:
+    project, _ = built_project
+    [(auc, pr, f1)] = project.query(
+        "select test_roc_auc, test_pr_auc, test_f1 from churn_model where is_current"
+    )
+    assert 0.5 < auc <= 1 and 0 < pr <= 1 and 0 <= f1 <= 1
+    [(fraud_pr, fraud_rate)] = project.query(
+        """select m.test_pr_auc, (select avg(is_fraud::int) from transaction_features)
+           from fraud_model as m where m.is_current"""
+    )
+    assert fraud_pr > 3 * fraud_rate
+
+
+def test_marts_read_the_prediction_tables(built_project) -> None:
+    project, _ = built_project
+    [(to_call,)] = project.query("select count(*) from customers_to_call")
+    [(scored,)] = project.query("select count(*) from churn_scores")
+    assert 0 < to_call < scored
+
+
+def test_rebuild_with_unchanged_data_reuses_models(built_project, tmp_path) -> None:
+    project = built_project[0].copy(tmp_path / "again")
+    result = project.dbt("build", "--select", "churn_model")
+    assert result.success, messages(result)
+    assert [p.name for p in (project.registry / "churn_model").iterdir()] == ["v0001"]
+
+
+def test_impossible_threshold_fails_the_build_and_keeps_scores(built_project, tmp_path) -> None:
+    project = built_project[0].copy(tmp_path / "strict")
+    before = project.query("select count(*), max(scored_at) from churn_scores")
+    project.edit(
+        "python_models/_python_models.yml",
+        r"\{metric: roc_auc, min_value: 0\.80\}",
+        "{metric: roc_auc, min_value: 0.9999}",
+    )
+    result = project.dbt("build", "--select", "churn_model+")
+    states = statuses(result)
+    assert not result.success
+    failed = [n for n, s in states.items() if s == "fail"]
+    assert any("expect_model_metric_to_be_between" in n and "roc_auc" in n for n in failed)
+    assert states["churn_scores"] == "skipped"
+    assert project.query("select count(*), max(scored_at) from churn_scores") == before
+
+
+def _assert_untouched(project: Project, table: str, before: list[tuple]) -> None:
+    assert (
+        project.query(f"select count(*), max(model_version), max(scored_at) from {table}")
+        == before
+    )
+
+
+def _last_select(project: Project, replacement: str) -> None:
+    project.edit(
+        "models/features/customer_features.sql", r"^select \* from (\w+)\s*$", replacement
+    )
+
+
+@pytest.mark.parametrize(
+    ("replacement", "fragment"),
+    [
+        (r"select * exclude (tenure_days) from \1", "'tenure_days' was used to train"),
+        (
+            r"select * replace (cast(tenure_days as varchar) as tenure_days) from \1",
+            "'tenure_days' was",
+        ),
+    ],
+    ids=["missing-column", "changed-type"],
+)
+def test_scoring_refuses_changed_features_and_keeps_scores(
+    built_project, tmp_path, replacement: str, fragment: str
+) -> None:
+    project = built_project[0].copy(tmp_path / "scoring")
+    before = project.query("select count(*), max(model_version), max(scored_at) from churn_scores")
+    _last_select(project, replacement)
+    result = project.dbt("run", "--select", "customer_features", "churn_scores")
+    assert not result.success
+    text = messages(result)
+    assert fragment in text and "churn_scores" in text and "Fix:" in text
+    _assert_untouched(project, "churn_scores", before)
+
+
+@pytest.mark.parametrize(
+    ("replacement", "fragment"),
+    [
+        (r"select * replace (false as is_churned) from \1", "single class"),
+        (r"select * from \1 where false", "has no rows"),
+    ],
+    ids=["single-class", "empty"],
+)
+def test_training_refuses_bad_data_and_keeps_versions(
+    built_project, tmp_path, replacement: str, fragment: str
+) -> None:
+    project = built_project[0].copy(tmp_path / "training")
+    before = project.query("select count(*), max(version) from churn_model")
+    _last_select(project, replacement)
+    result = project.dbt("run", "--select", "customer_features", "churn_model")
+    assert not result.success
+    text = messages(result)
+    assert fragment in text and "churn_model" in text and "Fix:" in text
+    assert project.query("select count(*), max(version) from churn_model") == before
+    assert [p.name for p in (project.registry / "churn_model").iterdir()] == ["v0001"]
+
+
+def test_missing_target_column_names_it(built_project, tmp_path) -> None:
+    project = built_project[0].copy(tmp_path / "target")
+    project.edit("python_models/_python_models.yml", r"target: is_churned", "target: has_churned")
+    result = project.dbt("run", "--select", "churn_model")
+    assert not result.success
+    text = messages(result)
+    assert "'has_churned' (meta.automl.target) is not in the training table" in text
+    assert "Fix:" in text
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_broken_lake_file_stops_the_run_before_anything_is_written(
+    built_project, tmp_path, damage: str
+) -> None:
+    project = built_project[0].copy(tmp_path / damage)
+    before = project.query("select count(*), max(model_version), max(scored_at) from fraud_scores")
+    partition = sorted((project.lake / "transactions").glob("month=*/*.parquet"))[-1]
+    if damage == "missing":
+        for path in (project.lake / "transactions").glob("month=*/*.parquet"):
+            path.unlink()
+    else:
+        partition.write_bytes(partition.read_bytes()[: len(partition.read_bytes()) // 2])
+    result = project.dbt("build")
+    assert not result.success
+    text = str(result.exception) + messages(result) if result.result else str(result.exception)
+    assert "transactions" in text and "Fix:" in text
+    _assert_untouched(project, "fraud_scores", before)
