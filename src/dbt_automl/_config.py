@@ -11,7 +11,8 @@ from dbt_automl._errors import ConfigError
 
 TASKS = ("classification", "regression")
 TASK_ALIASES = {"binary": "classification", "multiclass": "classification"}
-FAMILIES = ("linear", "random_forest", "hist_gradient_boosting", "lightgbm")
+# Warm starts run in this order: fast, strong learners first, the slowest last.
+FAMILIES = ("linear", "lightgbm", "hist_gradient_boosting", "random_forest")
 MAX_BUDGET_ENV = "DBT_AUTOML_MAX_TIME_BUDGET_S"
 
 
