@@ -28,6 +28,7 @@ __all__ = [
     "SchemaMismatchError",
     "TrainingDataError",
     "__version__",
+    "fit",
     "score",
     "train",
 ]
@@ -59,3 +60,16 @@ def score(dbt: Any, session: Any, model: Any, rows: Any, batch_size: int = 50_00
     from dbt_automl._dbt import score as _score
 
     return _score(dbt, session, model, rows, batch_size)
+
+
+def fit(data: Any, settings: dict, name: str = "model") -> Any:
+    """Train outside dbt on a pandas DataFrame or Arrow table; see :func:`dbt_automl._fit.fit`.
+
+    Example::
+
+        fitted = dbt_automl.fit(frame, {"target": "churned", "time_budget_s": 30})
+        fitted.predict(new_rows)
+    """
+    from dbt_automl._fit import fit as _fit
+
+    return _fit(data, settings, name)
