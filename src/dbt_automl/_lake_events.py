@@ -90,7 +90,10 @@ def _month_events(
     # Chats and complaints: a base rate, boosted (by thinning from the boosted maximum)
     # once the customer is fading; churners complain a little more even when silent.
     mood = 1.0 + 0.5 * pop.churned
-    for kind, base, boost in ((3, 0.1 / 30, 4.0), (4, (0.02 + 0.03 * pop.complaint_count) / 30, 5.0)):
+    for kind, base, boost in (
+        (3, 0.1 / 30, 4.0),
+        (4, (0.02 + 0.03 * pop.complaint_count) / 30, 5.0),
+    ):
         idx, t = _candidates(rng, base * mood * (1 + boost), month)
         accept = (1 + boost * pop.is_fading(idx, t)) / (1 + boost) * (t >= pop.signup_s[idx])
         keep = rng.random(len(idx)) < accept

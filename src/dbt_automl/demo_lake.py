@@ -26,7 +26,9 @@ Types DuckDB infers (``read_csv``, ``read_parquet(..., hive_partitioning=true)``
 - customers.csv: customer_id BIGINT, signup_date DATE, birth_year BIGINT, region VARCHAR,
   tier VARCHAR, annual_income DOUBLE, product_count BIGINT, has_credit_card VARCHAR
   ('Y'/'N' stays text), complaint_count BIGINT, churned BOOLEAN (the sniffer reads
-  'Yes'/'No' as booleans), updated_at TIMESTAMP.
+  'Yes'/'No' as booleans), updated_at TIMESTAMP. DuckDB 2.0 pushes casts into the CSV
+  scan, so ``churned::int`` fails ('Could not convert string "No" to INTEGER'); write
+  ``case when churned then 1 else 0 end`` instead.
 - transactions: transaction_id VARCHAR, customer_id BIGINT, transaction_at TIMESTAMP,
   ingested_at TIMESTAMP, amount DOUBLE, merchant_id VARCHAR, merchant_category VARCHAR,
   channel VARCHAR, country VARCHAR, is_fraud BOOLEAN, plus the partition column month
@@ -126,12 +128,11 @@ def resolve_scale(scale: str | float) -> Scale:
         raise DbtAutomlError(
             f"scale must be one of {sorted(SCALES)} or a positive number, got {scale!r}"
         ) from None
-    customers = round(SCALES["default"].customers * factor)
-    if not np.isfinite(factor) or customers < 50:
+    if not np.isfinite(factor) or round(SCALES["default"].customers * factor) < 50:
         raise DbtAutomlError(
             f"numeric scale must give at least 50 customers (scale >= 0.01), got {scale!r}"
         )
-    return Scale(f"{factor:g}", customers)
+    return Scale(f"{factor:g}", round(SCALES["default"].customers * factor))
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,14 @@ class LakeSummary:
         """Share of distinct transactions labelled fraud."""
         return self.fraud_transactions / max(self.transactions, 1)
 
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready view: every field (``root`` as text) plus the two label rates."""
+        data = asdict(self)
+        data["root"] = str(self.root)
+        data["churn_rate"] = round(self.churn_rate, 4)
+        data["fraud_rate"] = round(self.fraud_rate, 4)
+        return data
+
     def counts(self) -> dict[str, int]:
         """The integer counts, as stored in ``_SUCCESS.json``."""
         return {
@@ -210,7 +219,9 @@ def generate_lake(
         raise DbtAutomlError(f"seed must be a non-negative integer, got {seed!r}")
     existing = _read_marker(out)
     if not force and existing is not None and _marker_matches(existing, spec, seed):
-        return LakeSummary(root=out, scale=spec.name, seed=seed, skipped=True, **existing["counts"])
+        return LakeSummary(
+            root=out, scale=spec.name, seed=seed, skipped=True, **existing["counts"]
+        )
     _check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
@@ -319,12 +330,3 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
         os.replace(old, out)
         raise
     shutil.rmtree(old, ignore_errors=True)
-
-
-def summary_dict(summary: LakeSummary) -> dict[str, object]:
-    """``summary`` as JSON-ready values (paths as strings, rates added)."""
-    data = asdict(summary)
-    data["root"] = str(summary.root)
-    data["churn_rate"] = round(summary.churn_rate, 4)
-    data["fraud_rate"] = round(summary.fraud_rate, 4)
-    return data
