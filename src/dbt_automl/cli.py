@@ -110,7 +110,43 @@ def _summary_lines(data: dict[str, object]) -> Sequence[str]:
     ]
 
 
-_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_generate_lake]
+def _add_summary(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``summary``: report trained models and prediction tables in a warehouse."""
+    p = subparsers.add_parser(
+        "summary",
+        help="show each trained model's metrics and where the predictions and docs are",
+    )
+    p.add_argument(
+        "--duckdb",
+        default=os.environ.get("DBT_AUTOML_DUCKDB_PATH", "target/warehouse.duckdb"),
+        help="warehouse file (default: $DBT_AUTOML_DUCKDB_PATH or target/warehouse.duckdb)",
+    )
+    p.add_argument(
+        "--registry",
+        default=os.environ.get("DBT_AUTOML_REGISTRY_PATH", "lake/models"),
+        help="model registry (default: $DBT_AUTOML_REGISTRY_PATH or lake/models)",
+    )
+    p.add_argument("--docs", default="target/index.html", help="dbt docs page to point at")
+    p.set_defaults(handler=_run_summary)
+
+
+def _run_summary(args: argparse.Namespace) -> int:
+    """Print the summary; refuse when the warehouse file does not exist."""
+    from pathlib import Path
+
+    from dbt_automl._summary import summarize
+
+    warehouse = Path(args.duckdb)
+    if not warehouse.is_file():
+        raise DbtAutomlError(f"no warehouse at {warehouse}. Fix: run `dbt build` (or `make demo`)")
+    print(summarize(warehouse, Path(args.registry), Path(args.docs)))
+    return 0
+
+
+_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    _add_generate_lake,
+    _add_summary,
+]
 
 if __name__ == "__main__":
     raise SystemExit(main())

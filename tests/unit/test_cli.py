@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dbt_automl.cli import main
+
+
+def test_summary_reports_models_and_prediction_tables(tmp_path: Path, capsys) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            """create table churn_model as select 'churn_model' as model_name, 3 as version,
+                   true as is_current, 'lightgbm' as family, 12.0 as duration_s,
+                   0.91 as test_roc_auc, 0.7 as test_pr_auc, 0.6 as test_f1,
+                   null::double as test_rmse, null::double as test_r2,
+                   '/x/model.joblib' as artifact_path, 'abc' as sha256"""
+        )
+        con.execute(
+            """create table churn_scores as select range as customer_id, true as prediction,
+                   3 as model_version, now() as scored_at from range(7)"""
+        )
+    assert main(["summary", "--duckdb", str(warehouse), "--registry", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "model churn_model v3: lightgbm, roc_auc=0.910, pr_auc=0.700, f1=0.600" in out
+    assert "predictions churn_scores: 7 rows" in out
+
+
+def test_summary_without_warehouse_says_how_to_fix(tmp_path: Path, capsys) -> None:
+    assert main(["summary", "--duckdb", str(tmp_path / "none.duckdb")]) == 1
+    assert "Fix: run `dbt build`" in capsys.readouterr().err
+
+
+def test_unknown_command_is_usage_error() -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
