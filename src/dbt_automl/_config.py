@@ -38,6 +38,12 @@ class AutomlConfig:
     positive_class: Any = None
     registry_path: str | None = None
     n_jobs: int = 1
+    group_column: str | None = None
+    time_column: str | None = None
+    cv_folds: int | None = None
+    costs: Mapping[str, float] | None = None
+    ensemble: bool = True
+    calibrate: bool = True
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def error(self, key: str, message: str, fix: str) -> ConfigError:
@@ -126,6 +132,12 @@ def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig
         positive_class=raw.get("positive_class"),
         registry_path=raw.get("registry_path"),
         n_jobs=int(_number(raw, "n_jobs", 1, model_name)),
+        group_column=raw.get("group_column"),
+        time_column=raw.get("time_column"),
+        cv_folds=int(raw["cv_folds"]) if raw.get("cv_folds") is not None else None,
+        costs=raw.get("costs"),
+        ensemble=bool(raw.get("ensemble", True)),
+        calibrate=bool(raw.get("calibrate", True)),
         raw=dict(raw),
     )
     _check_ranges(cfg)
@@ -155,6 +167,9 @@ def _check_ranges(cfg: AutomlConfig) -> None:
         )
     if cfg.n_jobs == 0 or cfg.n_jobs < -1:
         raise cfg.error("n_jobs", f"must be >= 1 or -1 (all cores), got {cfg.n_jobs}", "use 1")
+    if cfg.cv_folds is not None and not 1 <= cfg.cv_folds <= 20:
+        raise cfg.error("cv_folds", f"must be in [1, 20], got {cfg.cv_folds}", "use 5, or 1")
+    _check_costs(cfg)
     bad = [f for f in cfg.families if f not in FAMILIES]
     if bad:
         raise cfg.error("families", f"unknown families {bad}", f"choose from {list(FAMILIES)}")
@@ -165,3 +180,17 @@ def _check_ranges(cfg: AutomlConfig) -> None:
             f"the target {cfg.target!r} is also listed as an id or excluded column",
             "remove it from id_columns / exclude",
         )
+
+
+def _check_costs(cfg: AutomlConfig) -> None:
+    if cfg.costs is None:
+        return
+    keys = {"false_positive", "false_negative"}
+    if not isinstance(cfg.costs, Mapping) or set(cfg.costs) != keys:
+        raise cfg.error(
+            "costs",
+            f"expected {{false_positive: <cost>, false_negative: <cost>}}, got {cfg.costs!r}",
+            "e.g. `costs: {false_positive: 1, false_negative: 20}`",
+        )
+    if any(not isinstance(v, int | float) or v < 0 for v in cfg.costs.values()):
+        raise cfg.error("costs", f"costs must be numbers >= 0, got {dict(cfg.costs)}", "fix them")

@@ -44,6 +44,9 @@ VERSIONS_SCHEMA = pa.schema(
         ("data_fingerprint", pa.string()),
         ("artifact_path", pa.string()),
         ("sha256", pa.string()),
+        # Everything the engine decided, as JSON: dropped columns and why, encodings, sampling,
+        # validation scheme, ensemble members, calibration and threshold with their reasons.
+        ("decisions", pa.string()),
     ]
 )
 
@@ -108,10 +111,12 @@ def _metadata(cfg: AutomlConfig, result: Any, rows: Any, table: pa.Table, data: 
         "config_hash": _config_hash(cfg),
         "time_budget_s": cfg.time_budget_s,
         "best": {
-            "family": result.search.family,
+            "family": "ensemble" if len(result.ensemble) > 1 else result.search.family,
             "params": result.search.params,
-            "cv_score": result.search.score,
+            "cv_score": result.decisions["ensemble"]["score"],
         },
+        "ensemble": result.ensemble,
+        "decisions": result.decisions,
         "metrics": {"test": result.test_metrics},
         "trials": [vars(t) for t in result.search.trials],
         "duration_s": result.duration_s,
@@ -163,6 +168,18 @@ def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
         "data_fingerprint": meta["data"]["fingerprint"],
         "artifact_path": meta["artifact"]["path"],
         "sha256": meta["artifact"]["sha256"],
+        "decisions": json.dumps(_decisions(meta), sort_keys=True, default=str),
+    }
+
+
+def _decisions(meta: dict[str, Any]) -> dict[str, Any]:
+    decided = {k: v for k, v in meta.get("decisions", {}).items() if k != "calibration_curve"}
+    return {
+        **decided,
+        "features": meta["features"],
+        "data": meta["data"],
+        "ensemble_members": meta.get("ensemble", []),
+        "threshold": meta["threshold"],
     }
 
 

@@ -1,15 +1,23 @@
-"""Model families: each is a small class with its search space (FLAML's idea)."""
+"""Model families: each is a small class with its search space (FLAML's idea).
+
+A family also knows how to fit under a deadline: boosting stops adding rounds and forests
+stop adding trees when time is up, so one slow trial cannot blow the time budget. What a fit
+learned about its own size (early-stopped rounds, trees grown) is returned so that the
+final refit reproduces it.
+"""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import numpy as np
 import optuna
 from sklearn.base import BaseEstimator
 
 
 class Family:
-    """A learner family: a warm-start default, a search space and a constructor."""
+    """A learner family: a warm-start default, a search space, a constructor and a fit."""
 
     name = ""
 
@@ -25,10 +33,28 @@ class Family:
         """An unfitted estimator for ``params``."""
         raise NotImplementedError
 
+    def fit(
+        self,
+        estimator: BaseEstimator,
+        X: np.ndarray,
+        y: np.ndarray,
+        valid: tuple[np.ndarray, np.ndarray] | None = None,
+        deadline: float = float("inf"),
+    ) -> dict[str, Any]:
+        """Fit ``estimator``; return parameter overrides that a refit should use."""
+        estimator.fit(X, y)
+        return {}
+
 
 def _p(family: str, name: str) -> str:
     # Parameter names are prefixed so that optuna treats each family's space separately.
     return f"{family}__{name}"
+
+
+def _class_weight(trial: optuna.Trial, family: str, kind: str, choices: list) -> Any:
+    if kind == "regression":
+        return None
+    return trial.suggest_categorical(_p(family, "class_weight"), choices)
 
 
 class Linear(Family):
@@ -46,9 +72,7 @@ class Linear(Family):
             return {"alpha": trial.suggest_float(_p(self.name, "alpha"), 1e-3, 1e3, log=True)}
         return {
             "C": trial.suggest_float(_p(self.name, "C"), 1e-3, 1e2, log=True),
-            "class_weight": trial.suggest_categorical(
-                _p(self.name, "class_weight"), [None, "balanced"]
-            ),
+            "class_weight": _class_weight(trial, self.name, kind, [None, "balanced"]),
         }
 
     def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
@@ -57,15 +81,14 @@ class Linear(Family):
 
         if kind == "regression":
             return Ridge(alpha=params["alpha"])
-        return LogisticRegression(
-            C=params["C"], class_weight=params["class_weight"], max_iter=2000
-        )
+        return LogisticRegression(C=params["C"], class_weight=params["class_weight"], max_iter=500)
 
 
 class RandomForest(Family):
-    """Bagged trees: random forest or extra trees, row-subsampled to bound fit time."""
+    """Bagged trees: random forest or extra trees, grown in chunks until done or out of time."""
 
     name = "random_forest"
+    CHUNK = 25
 
     def __init__(self, n_rows: int = 10_000, n_jobs: int = 1) -> None:
         # Each tree bags at most 20k rows: forest quality saturates long before the row count
@@ -74,10 +97,10 @@ class RandomForest(Family):
         self.n_jobs = n_jobs
 
     def default(self, kind: str) -> dict[str, Any]:
-        """100 trees, half the features per split."""
+        """200 trees, half the features per split."""
         return {
             "extra_trees": False,
-            "n_estimators": 100,
+            "n_estimators": 200,
             "max_features": 0.5,
             "min_samples_leaf": 2,
             "class_weight": None,
@@ -85,18 +108,14 @@ class RandomForest(Family):
 
     def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
         """Tree count, feature fraction, leaf size, extra-trees switch."""
-        params = {
-            "extra_trees": trial.suggest_categorical(_p(self.name, "extra"), [False, True]),
-            "n_estimators": trial.suggest_int(_p(self.name, "n_estimators"), 50, 300),
-            "max_features": trial.suggest_float(_p(self.name, "max_features"), 0.1, 1.0),
-            "min_samples_leaf": trial.suggest_int(_p(self.name, "msl"), 1, 30, log=True),
-            "class_weight": None,
+        n = self.name
+        return {
+            "extra_trees": trial.suggest_categorical(_p(n, "extra"), [False, True]),
+            "n_estimators": trial.suggest_int(_p(n, "n_estimators"), 50, 400, log=True),
+            "max_features": trial.suggest_float(_p(n, "max_features"), 0.1, 1.0),
+            "min_samples_leaf": trial.suggest_int(_p(n, "msl"), 1, 30, log=True),
+            "class_weight": _class_weight(trial, n, kind, [None, "balanced_subsample"]),
         }
-        if kind != "regression":
-            params["class_weight"] = trial.suggest_categorical(
-                _p(self.name, "class_weight"), [None, "balanced_subsample"]
-            )
-        return params
 
     def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
         """RandomForest* or ExtraTrees*."""
@@ -115,14 +134,34 @@ class RandomForest(Family):
             random_state=seed,
         )
 
+    def fit(
+        self,
+        estimator: BaseEstimator,
+        X: np.ndarray,
+        y: np.ndarray,
+        valid: tuple[np.ndarray, np.ndarray] | None = None,
+        deadline: float = float("inf"),
+    ) -> dict[str, Any]:
+        """Grow CHUNK trees at a time (warm start) until all are grown or time is up."""
+        target = estimator.n_estimators
+        estimator.set_params(warm_start=True, n_estimators=min(self.CHUNK, target))
+        estimator.fit(X, y)
+        while estimator.n_estimators < target and time.monotonic() < deadline:
+            estimator.set_params(n_estimators=min(estimator.n_estimators + self.CHUNK, target))
+            estimator.fit(X, y)
+        estimator.set_params(warm_start=False)
+        return {"n_estimators": estimator.n_estimators}
+
 
 class HistGradientBoosting(Family):
-    """scikit-learn's histogram gradient boosting with early stopping."""
+    """scikit-learn's histogram gradient boosting, early-stopped, grown in chunks of rounds."""
 
     name = "hist_gradient_boosting"
+    CHUNK = 50
+    MAX_ITER = 1000
 
     def default(self, kind: str) -> dict[str, Any]:
-        """scikit-learn's defaults."""
+        """scikit-learn's defaults (learning rate 0.1)."""
         return {
             "learning_rate": 0.1,
             "max_leaf_nodes": 31,
@@ -134,46 +173,58 @@ class HistGradientBoosting(Family):
     def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
         """Learning rate, tree size, leaf size, L2; class weights for classification."""
         n = self.name
-        params = {
+        return {
             "learning_rate": trial.suggest_float(_p(n, "lr"), 0.01, 0.3, log=True),
             "max_leaf_nodes": trial.suggest_int(_p(n, "leaves"), 7, 127, log=True),
-            "min_samples_leaf": trial.suggest_int(_p(n, "msl"), 5, 200, log=True),
+            "min_samples_leaf": trial.suggest_int(_p(n, "msl"), 2, 200, log=True),
             "l2_regularization": trial.suggest_float(_p(n, "l2"), 1e-6, 10.0, log=True),
-            "class_weight": None,
+            "class_weight": _class_weight(trial, n, kind, [None, "balanced"]),
         }
-        if kind != "regression":
-            params["class_weight"] = trial.suggest_categorical(
-                _p(n, "class_weight"), [None, "balanced"]
-            )
-        return params
 
     def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
-        """HistGradientBoosting{Classifier,Regressor} with early stopping on 10 %."""
+        """HistGradientBoosting{Classifier,Regressor}, early stopping on an inner 10 %."""
         from sklearn import ensemble
 
-        kwargs = dict(params)
+        kwargs = {k: v for k, v in params.items() if k != "class_weight"}
         if kind == "regression":
-            kwargs.pop("class_weight")
             cls = ensemble.HistGradientBoostingRegressor
         else:
             cls = ensemble.HistGradientBoostingClassifier
-        return cls(
-            **kwargs, max_iter=500, early_stopping=True, n_iter_no_change=20, random_state=seed
-        )
+            kwargs["class_weight"] = params.get("class_weight")
+        kwargs.setdefault("max_iter", self.MAX_ITER)
+        return cls(**kwargs, early_stopping=True, n_iter_no_change=20, random_state=seed)
+
+    def fit(
+        self,
+        estimator: BaseEstimator,
+        X: np.ndarray,
+        y: np.ndarray,
+        valid: tuple[np.ndarray, np.ndarray] | None = None,
+        deadline: float = float("inf"),
+    ) -> dict[str, Any]:
+        """Add CHUNK rounds at a time until early stopping, max_iter or the deadline."""
+        limit = estimator.max_iter
+        estimator.set_params(warm_start=True, max_iter=min(self.CHUNK, limit))
+        estimator.fit(X, y)
+        while estimator.n_iter_ == estimator.max_iter < limit and time.monotonic() < deadline:
+            estimator.set_params(max_iter=min(estimator.max_iter + self.CHUNK, limit))
+            estimator.fit(X, y)
+        estimator.set_params(warm_start=False)
+        return {"max_iter": int(estimator.n_iter_)}
 
 
 class LightGBM(Family):
-    """LightGBM gradient boosting: the fastest strong learner on 2 cores."""
+    """LightGBM gradient boosting, early-stopped on the validation fold (multi-fidelity)."""
 
     name = "lightgbm"
+    MAX_ROUNDS = 2000
 
     def __init__(self, n_jobs: int = 1) -> None:
         self.n_jobs = n_jobs
 
     def default(self, kind: str) -> dict[str, Any]:
-        """LightGBM's defaults with 200 rounds."""
+        """LightGBM's defaults at learning rate 0.05, rounds chosen by early stopping."""
         return {
-            "n_estimators": 200,
             "learning_rate": 0.05,
             "num_leaves": 31,
             "min_child_samples": 20,
@@ -184,32 +235,29 @@ class LightGBM(Family):
         }
 
     def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
-        """Rounds, learning rate, leaves, row/column sampling, L2, class weights."""
+        """Learning rate, leaves, row/column sampling, L2, class weights."""
         n = self.name
-        params = {
-            "n_estimators": trial.suggest_int(_p(n, "n_estimators"), 50, 1000, log=True),
+        return {
             "learning_rate": trial.suggest_float(_p(n, "lr"), 0.01, 0.3, log=True),
-            "num_leaves": trial.suggest_int(_p(n, "leaves"), 7, 255, log=True),
-            "min_child_samples": trial.suggest_int(_p(n, "mcs"), 5, 200, log=True),
+            "num_leaves": trial.suggest_int(_p(n, "leaves"), 4, 255, log=True),
+            "min_child_samples": trial.suggest_int(_p(n, "mcs"), 2, 200, log=True),
             "subsample": trial.suggest_float(_p(n, "subsample"), 0.5, 1.0),
             "colsample_bytree": trial.suggest_float(_p(n, "colsample"), 0.3, 1.0),
             "reg_lambda": trial.suggest_float(_p(n, "l2"), 1e-6, 10.0, log=True),
-            "class_weight": None,
+            "class_weight": _class_weight(trial, n, kind, [None, "balanced"]),
         }
-        if kind != "regression":
-            params["class_weight"] = trial.suggest_categorical(
-                _p(n, "class_weight"), [None, "balanced"]
-            )
-        return params
 
     def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
         """LGBMClassifier / LGBMRegressor, quiet, deterministic."""
         import lightgbm
 
-        kwargs = dict(params)
-        cls = lightgbm.LGBMRegressor if kind == "regression" else lightgbm.LGBMClassifier
+        kwargs = {k: v for k, v in params.items() if k != "class_weight"}
         if kind == "regression":
-            kwargs.pop("class_weight")
+            cls = lightgbm.LGBMRegressor
+        else:
+            cls = lightgbm.LGBMClassifier
+            kwargs["class_weight"] = params.get("class_weight")
+        kwargs.setdefault("n_estimators", self.MAX_ROUNDS)
         return cls(
             **kwargs,
             subsample_freq=1,
@@ -219,6 +267,30 @@ class LightGBM(Family):
             force_row_wise=True,
             verbose=-1,
         )
+
+    def fit(
+        self,
+        estimator: BaseEstimator,
+        X: np.ndarray,
+        y: np.ndarray,
+        valid: tuple[np.ndarray, np.ndarray] | None = None,
+        deadline: float = float("inf"),
+    ) -> dict[str, Any]:
+        """Early stopping on ``valid`` (50 rounds of patience) and at the deadline."""
+        import lightgbm
+
+        def stop_at_deadline(env: Any) -> None:
+            if time.monotonic() > deadline:
+                raise lightgbm.callback.EarlyStopException(env.iteration, [])
+
+        callbacks = [stop_at_deadline]
+        kwargs: dict[str, Any] = {}
+        if valid is not None:
+            kwargs["eval_set"] = [valid]
+            callbacks.append(lightgbm.early_stopping(50, verbose=False))
+        estimator.fit(X, y, callbacks=callbacks, **kwargs)
+        rounds = estimator.best_iteration_ or estimator.n_estimators_
+        return {"n_estimators": int(max(rounds, 1))}
 
 
 def make_families(names: tuple[str, ...], n_rows: int, n_jobs: int = 1) -> dict[str, Family]:

@@ -19,6 +19,7 @@ class AutoMLModel:
         kind: ``binary``, ``multiclass`` or ``regression``.
         classes: original class labels in the estimator's column order (classification).
         threshold: probability of ``classes[1]`` from which a binary row is positive.
+        calibrator: maps raw probabilities to calibrated ones (fitted out of fold), or None.
     """
 
     def __init__(
@@ -28,19 +29,22 @@ class AutoMLModel:
         kind: str,
         classes: list[Any] | None = None,
         threshold: float | None = None,
+        calibrator: Any = None,
     ) -> None:
         self.preprocessor = preprocessor
         self.estimator = estimator
         self.kind = kind
         self.classes = classes
         self.threshold = threshold
+        self.calibrator = calibrator
 
     def predict_raw(self, frame: pd.DataFrame) -> np.ndarray:
         """Class probabilities (n, k) for classification, values (n,) for regression."""
         X = self.preprocessor.transform(frame)
         if self.kind == "regression":
             return np.asarray(self.estimator.predict(X), dtype=float)
-        return np.asarray(self.estimator.predict_proba(X), dtype=float)
+        proba = np.asarray(self.estimator.predict_proba(X), dtype=float)
+        return proba if self.calibrator is None else self.calibrator.transform(proba)
 
     def labels(self, raw: np.ndarray) -> np.ndarray:
         """Turn :meth:`predict_raw` output into predictions in the target's own values."""

@@ -12,6 +12,8 @@ from dbt_automl._families import Family
 from dbt_automl._log import Logger
 from dbt_automl._tasks import Metric, best_f1_threshold
 
+KEEP_CANDIDATES = 25  # validation predictions kept for ensembling (the best trials)
+
 
 @dataclass
 class Fold:
@@ -38,15 +40,28 @@ class TrialRecord:
 
 
 @dataclass
+class Candidate:
+    """A completed trial that may join the ensemble: refit parameters and predictions."""
+
+    number: int
+    family: str
+    params: dict[str, Any]
+    score: float
+    pred: np.ndarray
+
+
+@dataclass
 class SearchResult:
-    """The winner, every trial, and the winner's validation predictions."""
+    """The winner, every trial, and the best trials' validation predictions."""
 
     family: str
     params: dict[str, Any]
     score: float
     trials: list[TrialRecord] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
     y_valid: np.ndarray | None = None
     pred_valid: np.ndarray | None = None
+    search_s: float = 0.0
 
 
 def predict(estimator: Any, X: np.ndarray, kind: str) -> np.ndarray:
@@ -64,64 +79,75 @@ def score_predictions(metric: Metric, kind: str, y: np.ndarray, pred: np.ndarray
     return float(metric.fn(y, pred, threshold))
 
 
+def _refit_params(params: dict[str, Any], overrides: list[dict[str, Any]]) -> dict[str, Any]:
+    # Sizes learned per fold (boosting rounds, trees) are averaged for the final refit.
+    merged = dict(params)
+    for key in overrides[0] if overrides else []:
+        merged[key] = int(round(np.mean([o[key] for o in overrides])))
+    return merged
+
+
 class _Objective:
-    """Callable optuna objective that also keeps the best trial's validation predictions."""
+    """Callable optuna objective that keeps the best trials' validation predictions."""
 
     def __init__(
         self, folds: list[Fold], families: dict[str, Family], kind: str, metric: Metric, seed: int
     ) -> None:
-        self.folds, self.families, self.kind, self.metric, self.seed = (
-            folds,
-            families,
-            kind,
-            metric,
-            seed,
-        )
+        self.folds, self.families, self.kind = folds, families, kind
+        self.metric, self.seed = metric, seed
+        self.sign = 1 if metric.greater_is_better else -1
         self.deadline = float("inf")
         self.warmed: set[str] = set()
-        self.best: tuple[float, np.ndarray, np.ndarray] | None = None
+        self.candidates: list[Candidate] = []
+        self.y_valid = np.concatenate([f.y_valid for f in folds])
+
+    def _params(self, trial: Any, name: str) -> dict[str, Any]:
+        if name not in self.warmed:
+            # The first trial of each family is its known-good default (warm start).
+            self.warmed.add(name)
+            trial.set_user_attr("warm_start", True)
+            return self.families[name].default(self.kind)
+        return self.families[name].suggest(trial, self.kind)
 
     def __call__(self, trial: Any) -> float:
         import optuna
 
         name = trial.suggest_categorical("family", list(self.families))
-        family = self.families[name]
-        if name not in self.warmed:
-            # The first trial of each family is its known-good default (warm start).
-            self.warmed.add(name)
-            params = family.default(self.kind)
-            trial.set_user_attr("warm_start", True)
-        else:
-            params = family.suggest(trial, self.kind)
+        family, params = self.families[name], self._params(trial, name)
         trial.set_user_attr("params", params)
         fit_s = predict_s = 0.0
-        preds, ys = [], []
+        preds, overrides = [], []
         for step, fold in enumerate(self.folds):
-            if time.monotonic() > self.deadline and self.best is not None:
-                # optuna only checks its timeout between trials; stop a trial that would overrun,
-                # but never before one trial has completed (a model must come out).
+            if time.monotonic() > self.deadline and self.candidates:
+                # Never start a fold after the deadline, once some trial has completed.
                 trial.set_user_attr("out_of_time", True)
                 raise optuna.TrialPruned()
             estimator = family.build(params, self.kind, self.seed)
             start = time.perf_counter()
-            estimator.fit(fold.X_train, fold.y_train)
+            valid = (fold.X_valid, fold.y_valid)
+            overrides.append(
+                family.fit(estimator, fold.X_train, fold.y_train, valid, self.deadline)
+            )
             fit_s += time.perf_counter() - start
             start = time.perf_counter()
             preds.append(predict(estimator, fold.X_valid, self.kind))
             predict_s += time.perf_counter() - start
-            ys.append(fold.y_valid)
-            partial = score_predictions(self.metric, self.kind, fold.y_valid, preds[-1])
-            trial.report(partial, step)
             trial.set_user_attr("fit_s", fit_s)
             trial.set_user_attr("predict_s", predict_s)
+            trial.report(score_predictions(self.metric, self.kind, fold.y_valid, preds[-1]), step)
             if step < len(self.folds) - 1 and trial.should_prune():
                 raise optuna.TrialPruned()
-        y, pred = np.concatenate(ys), np.concatenate(preds)
-        value = score_predictions(self.metric, self.kind, y, pred)
-        sign = 1 if self.metric.greater_is_better else -1
-        if self.best is None or sign * value > sign * self.best[0]:
-            self.best = (value, y, pred)
+        pred = np.concatenate(preds)
+        value = score_predictions(self.metric, self.kind, self.y_valid, pred)
+        refit = _refit_params(params, overrides)
+        trial.set_user_attr("refit_params", refit)
+        self._keep(Candidate(trial.number, name, refit, value, pred))
         return value
+
+    def _keep(self, candidate: Candidate) -> None:
+        self.candidates.append(candidate)
+        self.candidates.sort(key=lambda c: -self.sign * c.score)
+        del self.candidates[KEEP_CANDIDATES:]
 
 
 def run_search(
@@ -137,25 +163,26 @@ def run_search(
 ) -> SearchResult:
     """Search families and hyperparameters with TPE until the budget or trial cap is spent.
 
-    Every trial is logged as one line (``label`` names the model). Pruning stops a trial
-    whose first folds score below the median of earlier trials.
+    Every trial is logged as one line (``label`` names the model). Fits stop at the deadline
+    (boosting rounds, trees), folds are not started after it, and the median pruner stops a
+    trial whose first folds score below the median of earlier trials.
     """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction="maximize" if metric.greater_is_better else "minimize",
-        sampler=optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True),
+        sampler=optuna.samplers.TPESampler(seed=seed, multivariate=True),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=len(families) + 2),
     )
     for name in families:
         study.enqueue_trial({"family": name})
     objective = _Objective(folds, families, kind, metric, seed)
-    objective.deadline = time.monotonic() + budget_s
+    started = time.monotonic()
+    objective.deadline = started + budget_s
 
     def log_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        completed = [t.value for t in study.trials if t.state.name == "COMPLETE"]
-        best = (max if metric.greater_is_better else min)(completed, default=float("nan"))
+        best = objective.candidates[0].score if objective.candidates else float("nan")
         value = "n/a" if trial.value is None else f"{trial.value:.4f}"
         log.info(
             f"{label} trial {trial.number + 1}: {trial.params['family']:<22} "
@@ -170,7 +197,9 @@ def run_search(
         callbacks=[log_trial],
         catch=(ValueError, ArithmeticError, MemoryError),
     )
-    return _result(study, objective)
+    result = _result(study, objective)
+    result.search_s = time.monotonic() - started
+    return result
 
 
 def _result(study: Any, objective: _Objective) -> SearchResult:
@@ -178,8 +207,8 @@ def _result(study: Any, objective: _Objective) -> SearchResult:
         TrialRecord(
             number=t.number,
             family=t.params.get("family", ""),
-            params=t.user_attrs.get("params", {}),
-            score=t.value,
+            params=t.user_attrs.get("refit_params", t.user_attrs.get("params", {})),
+            score=t.value if t.state.name == "COMPLETE" else None,
             fit_s=t.user_attrs.get("fit_s", 0.0),
             predict_s=t.user_attrs.get("predict_s", 0.0),
             state=t.state.name.lower(),
@@ -187,14 +216,15 @@ def _result(study: Any, objective: _Objective) -> SearchResult:
         )
         for t in study.trials
     ]
-    if objective.best is None:
+    if not objective.candidates:
         return SearchResult(family="", params={}, score=float("nan"), trials=trials)
-    best = study.best_trial
+    best = objective.candidates[0]
     return SearchResult(
-        family=best.params["family"],
-        params=best.user_attrs["params"],
-        score=float(best.value),
+        family=best.family,
+        params=best.params,
+        score=best.score,
         trials=trials,
-        y_valid=objective.best[1],
-        pred_valid=objective.best[2],
+        candidates=objective.candidates,
+        y_valid=objective.y_valid,
+        pred_valid=best.pred,
     )

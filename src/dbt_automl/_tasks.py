@@ -117,3 +117,30 @@ def best_f1_threshold(y: np.ndarray, proba_pos: np.ndarray) -> float:
     if len(thresholds) == 0:
         return 0.5
     return float(thresholds[int(np.argmax(f1[:-1]))])
+
+
+def tune_threshold(
+    y: np.ndarray,
+    proba_pos: np.ndarray,
+    metric: str,
+    costs: dict[str, float] | None = None,
+) -> tuple[float, str]:
+    """The binary decision threshold and why it was chosen.
+
+    With ``costs`` ({false_positive, false_negative}) the threshold minimises the expected
+    cost; for ``accuracy`` it maximises accuracy; otherwise (threshold-free metrics, F1) it
+    maximises F1.
+    """
+    candidates = np.unique(np.quantile(proba_pos, np.linspace(0, 1, 201)))
+    positives = y == 1
+    if costs is not None:
+        cost = [
+            costs["false_positive"] * np.sum((proba_pos >= t) & ~positives)
+            + costs["false_negative"] * np.sum((proba_pos < t) & positives)
+            for t in candidates
+        ]
+        return float(candidates[int(np.argmin(cost))]), "minimum expected cost (meta.automl.costs)"
+    if metric == "accuracy":
+        accuracy = [np.mean((proba_pos >= t) == positives) for t in candidates]
+        return float(candidates[int(np.argmax(accuracy))]), "maximum accuracy"
+    return best_f1_threshold(y, proba_pos), "maximum F1"

@@ -1,4 +1,4 @@
-"""Fit one AutoML model on an Arrow table: typing, splits, search, refit, test metrics."""
+"""Fit one AutoML model on an Arrow table: typing, splits, search, ensemble, calibration."""
 
 from __future__ import annotations
 
@@ -10,27 +10,19 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
+from dbt_automl._calibrate import calibration_curve, choose_calibrator
 from dbt_automl._config import AutomlConfig
+from dbt_automl._ensemble import WeightedEnsemble, greedy_weights
 from dbt_automl._errors import ConfigError, TrainingDataError
 from dbt_automl._families import Family, make_families
 from dbt_automl._log import Logger
 from dbt_automl._model import AutoMLModel
 from dbt_automl._preprocess import FeatureSchema, build_preprocessor, infer_schema, to_frame
-from dbt_automl._search import Fold, SearchResult, predict, run_search
-from dbt_automl._tasks import Metric, best_f1_threshold, evaluate, metric_for
-
-CV_MAX_ROWS = 20_000  # below this, 3-fold CV; above, one holdout split is accurate enough
-
-
-@dataclass
-class Target:
-    """The label: its task kind, encoded values and the original classes."""
-
-    kind: str
-    y: np.ndarray
-    classes: list[Any] | None = None
+from dbt_automl._search import Candidate, Fold, SearchResult, run_search
+from dbt_automl._splits import cv_splits, default_folds, test_split
+from dbt_automl._target import Target, encode_target
+from dbt_automl._tasks import METRICS, Metric, evaluate, metric_for, tune_threshold
 
 
 @dataclass
@@ -47,91 +39,40 @@ class TrainResult:
     train_rows: int
     test_rows: int
     duration_s: float
-    notes: list[str] = field(default_factory=list)
-
-
-def _classes(values: np.ndarray, cfg: AutomlConfig) -> list[Any]:
-    classes = sorted(set(values.tolist()), key=lambda v: (str(type(v)), v))
-    if len(classes) == 2:
-        if cfg.positive_class is not None:
-            if cfg.positive_class not in classes:
-                raise cfg.error(
-                    "positive_class",
-                    f"{cfg.positive_class!r} is not a value of {cfg.target!r} {classes}",
-                    f"use one of {classes}",
-                )
-            positive = cfg.positive_class
-        elif classes in ([False, True], [0, 1]):
-            positive = classes[1]
-        else:
-            # Without a hint the rarer class is the interesting one (fraud, churn).
-            positive = min(classes, key=lambda c: int((values == c).sum()))
-        classes = [c for c in classes if c != positive] + [positive]
-    return classes
-
-
-def encode_target(column: pa.ChunkedArray, cfg: AutomlConfig) -> Target:
-    """Decide the task kind and encode the label (classes as 0..k-1, positive last)."""
-    arrow_type = column.type
-    is_number = pa.types.is_integer(arrow_type) or pa.types.is_floating(arrow_type)
-    is_number = is_number or pa.types.is_decimal(arrow_type)
-    n_unique = pc.count_distinct(column).as_py()
-    task = cfg.task
-    if task is None:
-        task = (
-            "regression"
-            if is_number and (not pa.types.is_integer(arrow_type) or n_unique > 20)
-            else "classification"
-        )
-    if task == "regression":
-        if not is_number:
-            raise TrainingDataError(
-                f"dbt-automl: model {cfg.model_name}: task is regression but target "
-                f"{cfg.target!r} has type {arrow_type}. Fix: cast it to a number in the "
-                "feature model, or set `task: classification`"
-            )
-        return Target("regression", pc.cast(column, pa.float64()).to_numpy())
-    values = np.asarray(column.to_pylist(), dtype=object)
-    if n_unique < 2:
-        raise TrainingDataError(
-            f"dbt-automl: model {cfg.model_name}: target {cfg.target!r} has a single class "
-            f"({values[0]!r}) in {len(values)} rows; a classifier needs two. Fix: check the "
-            "feature model's filters and the label logic upstream"
-        )
-    classes = _classes(values, cfg)
-    lookup = {c: i for i, c in enumerate(classes)}
-    y = np.fromiter((lookup[v] for v in values), dtype=int, count=len(values))
-    return Target("binary" if len(classes) == 2 else "multiclass", y, classes)
+    ensemble: list[dict[str, Any]] = field(default_factory=list)
+    decisions: dict[str, Any] = field(default_factory=dict)
 
 
 def _resolve_metric(cfg: AutomlConfig, kind: str) -> Metric:
     try:
         return metric_for(kind, cfg.metric)
     except KeyError:
-        from dbt_automl._tasks import METRICS
-
         raise ConfigError(
             f"dbt-automl: model {cfg.model_name}, meta.automl.metric: {cfg.metric!r} is not a "
             f"{kind} metric. Fix: use one of {sorted(METRICS[kind])}"
         ) from None
 
 
-def _folds(
-    frame: pd.DataFrame, y: np.ndarray, target: Target, schema: FeatureSchema, seed: int
-) -> list:
-    stratify = target.kind != "regression"
-    if len(y) <= CV_MAX_ROWS:
-        splitter = (StratifiedKFold if stratify else KFold)(3, shuffle=True, random_state=seed)
-        splits = list(splitter.split(np.zeros(len(y)), y if stratify else None))
-    else:
-        idx = np.arange(len(y))
-        train, valid = train_test_split(
-            idx, test_size=0.2, random_state=seed, stratify=y if stratify else None
+def _column(table: pa.Table, name: str | None, cfg: AutomlConfig, key: str) -> np.ndarray | None:
+    if name is None:
+        return None
+    if name not in table.column_names:
+        raise TrainingDataError(
+            f"dbt-automl: model {cfg.model_name}: column {name!r} (meta.automl.{key}) is not "
+            f"in the training table. Fix: add it to the feature model or correct {key}"
         )
-        splits = [(train, valid)]
+    column = table[name]
+    if pa.types.is_timestamp(column.type) or pa.types.is_date(column.type):
+        column = pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64())
+    return np.asarray(column.to_pylist(), dtype=object if key == "group_column" else float)
+
+
+def _prepare_folds(
+    frame: pd.DataFrame, y: np.ndarray, splits: list, schema: FeatureSchema, kind: str, seed: int
+) -> list[Fold]:
     folds = []
     for train, valid in splits:
-        pre = build_preprocessor(schema, target.kind, seed)
+        pre = build_preprocessor(schema, kind, seed)
         X_train = pre.fit_transform(frame.iloc[train], y[train])
         folds.append(Fold(X_train, y[train], pre.transform(frame.iloc[valid]), y[valid]))
     return folds
@@ -170,54 +111,81 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         )
     target = encode_target(table[cfg.target], cfg)
     metric = _resolve_metric(cfg, target.kind)
-    features = table.drop_columns([cfg.target, *cfg.id_columns, *cfg.exclude])
-    schema = infer_schema(features)
+    groups = _column(table, cfg.group_column, cfg, "group_column")
+    times = _column(table, cfg.time_column, cfg, "time_column")
+    dropped = {
+        cfg.target,
+        *cfg.id_columns,
+        *cfg.exclude,
+        *([cfg.group_column] * bool(groups is not None)),
+    }
+    schema = infer_schema(table.drop_columns(sorted(dropped)))
     if not schema.columns:
         raise TrainingDataError(
             f"dbt-automl: model {cfg.model_name}: no usable feature columns "
             f"(dropped: {[(d.name, d.reason) for d in schema.dropped]}). Fix: add features"
         )
-    for dropped in schema.dropped:
-        log.info(f"{cfg.model_name}: dropping column {dropped.name!r}: {dropped.reason}")
-    frame = to_frame(features, schema)
-    stratify = target.y if target.kind != "regression" else None
-    train_idx, test_idx = train_test_split(
-        np.arange(len(target.y)), test_size=cfg.test_size, random_state=cfg.seed, stratify=stratify
+    for gone in schema.dropped:
+        log.info(f"{cfg.model_name}: dropping column {gone.name!r}: {gone.reason}")
+    frame = to_frame(table, schema)
+    stratify = target.kind != "regression"
+    train_idx, test_idx = test_split(target.y, stratify, cfg.test_size, cfg.seed, groups, times)
+    y_train = target.y[train_idx]
+    n_folds = cfg.cv_folds or default_folds(len(train_idx))
+    splits = cv_splits(
+        y_train,
+        stratify,
+        n_folds,
+        cfg.seed,
+        None if groups is None else groups[train_idx],
+        None if times is None else times[train_idx],
     )
-    frame_train, y_train = frame.iloc[train_idx], target.y[train_idx]
+    split_kind = (
+        "time-ordered"
+        if times is not None
+        else "group-aware"
+        if groups is not None
+        else "stratified"
+        if stratify
+        else "random"
+    )
     log.info(
         f"{cfg.model_name}: {target.kind} on {len(train_idx)} rows x {len(schema.columns)} "
-        f"features ({len(test_idx)} held out for test), metric {metric.name}, "
+        f"features ({len(test_idx)} held out for test, {split_kind}, "
+        f"{'holdout' if n_folds == 1 else f'{n_folds}-fold'} validation), metric {metric.name}, "
         f"budget {cfg.time_budget_s:.0f}s"
     )
-    folds = _folds(frame_train, y_train, target, schema, cfg.seed)
+    frame_train = frame.iloc[train_idx]
+    folds = _prepare_folds(frame_train, y_train, splits, schema, target.kind, cfg.seed)
     families = make_families(cfg.families, len(train_idx), cfg.n_jobs)
-    elapsed = time.perf_counter() - start
     search = run_search(
         folds,
         families,
         target.kind,
         metric,
-        budget_s=max(cfg.time_budget_s - elapsed, 1.0),
+        budget_s=max(cfg.time_budget_s - (time.perf_counter() - start), 1.0),
         max_trials=cfg.max_trials,
         seed=cfg.seed,
         log=log,
         label=cfg.model_name,
     )
-    if not search.family:
+    if not search.candidates:
         raise TrainingDataError(
             f"dbt-automl: model {cfg.model_name}: every trial failed within the budget. Fix: "
             "raise meta.automl.time_budget_s or check the features for unusable values"
         )
-    threshold = None
-    if target.kind == "binary":
-        threshold = best_f1_threshold(search.y_valid, search.pred_valid[:, 1])
-    model = _refit(frame_train, y_train, schema, target, search, families, cfg, threshold)
+    members, oof, decisions = _select(search, cfg, metric, target.kind)
+    decisions["validation"] = {"split": split_kind, "folds": n_folds, "search_s": search.search_s}
+    calibrator, threshold = _decide(target, oof, search.y_valid, cfg, metric, decisions)
+    model = _refit(frame_train, y_train, schema, target, members, families, cfg)
+    model.calibrator, model.threshold = calibrator, threshold
     raw_test = model.predict_raw(frame.iloc[test_idx])
     test_metrics = evaluate(target.kind, target.y[test_idx], raw_test, threshold or 0.5)
+    if target.kind == "binary":
+        decisions["calibration_curve"] = calibration_curve(target.y[test_idx], raw_test[:, 1])
     log.info(
-        f"{cfg.model_name}: best {search.family} (validation {metric.name}="
-        f"{search.score:.4f}); test " + ", ".join(f"{k}={v:.4f}" for k, v in test_metrics.items())
+        f"{cfg.model_name}: {decisions['ensemble']['summary']}; test "
+        + ", ".join(f"{k}={v:.4f}" for k, v in test_metrics.items())
     )
     return TrainResult(
         model=model,
@@ -230,7 +198,59 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         train_rows=len(train_idx),
         test_rows=len(test_idx),
         duration_s=time.perf_counter() - start,
+        ensemble=[{"trial": c.number, "family": c.family, "weight": w} for c, w in members],
+        decisions=decisions,
     )
+
+
+def _select(
+    search: SearchResult, cfg: AutomlConfig, metric: Metric, kind: str
+) -> tuple[list[tuple[Candidate, float]], np.ndarray, dict[str, Any]]:
+    """The members of the final model with weights, and their blended validation predictions."""
+    best = search.candidates[0]
+    members, score = [(best, 1.0)], best.score
+    if cfg.ensemble and len(search.candidates) > 1:
+        weights, ens_score = greedy_weights(search.candidates, search.y_valid, metric, kind)
+        if len(weights) > 1:
+            members = [(search.candidates[i], w) for i, w in sorted(weights.items())]
+            score = ens_score
+    oof = np.sum([w * c.pred for c, w in members], axis=0)
+    names = "+".join(f"{c.family}#{c.number + 1}:{w:.2f}" for c, w in members)
+    summary = (
+        f"ensemble {names} (validation {metric.name}={score:.4f}, best single {best.score:.4f})"
+        if len(members) > 1
+        else f"best {best.family} (validation {metric.name}={best.score:.4f})"
+    )
+    decisions = {
+        "ensemble": {
+            "members": names,
+            "score": score,
+            "best_single": best.score,
+            "summary": summary,
+        }
+    }
+    return members, oof, decisions
+
+
+def _decide(
+    target: Target,
+    oof: np.ndarray,
+    y_valid: np.ndarray,
+    cfg: AutomlConfig,
+    metric: Metric,
+    decisions: dict[str, Any],
+) -> tuple[Any, float | None]:
+    """Calibrator and binary threshold, both chosen on out-of-fold predictions."""
+    calibrator = None
+    if cfg.calibrate and target.kind != "regression":
+        calibrator, decisions["calibration"] = choose_calibrator(target.kind, oof, y_valid)
+        if calibrator is not None:
+            oof = calibrator.transform(oof)
+    if target.kind != "binary":
+        return calibrator, None
+    threshold, why = tune_threshold(y_valid, oof[:, 1], metric.name, cfg.costs)
+    decisions["threshold"] = {"value": threshold, "reason": why}
+    return calibrator, threshold
 
 
 def _refit(
@@ -238,16 +258,21 @@ def _refit(
     y: np.ndarray,
     schema: FeatureSchema,
     target: Target,
-    search: SearchResult,
+    members: list[tuple[Candidate, float]],
     families: dict[str, Family],
     cfg: AutomlConfig,
-    threshold: float | None,
 ) -> AutoMLModel:
+    """Refit preprocessing and every member on all non-test rows."""
     pre = build_preprocessor(schema, target.kind, cfg.seed)
     X = pre.fit_transform(frame, y)
-    estimator = families[search.family].build(search.params, target.kind, cfg.seed)
-    estimator.fit(X, y)
-    return AutoMLModel(pre, estimator, target.kind, target.classes, threshold)
-
-
-__all__ = ["TrainResult", "fit_automl", "encode_target", "predict"]
+    fitted = []
+    for candidate, _ in members:
+        family = families[candidate.family]
+        estimator = family.build(candidate.params, target.kind, cfg.seed)
+        family.fit(estimator, X, y)
+        fitted.append(estimator)
+    if len(fitted) == 1:
+        estimator = fitted[0]
+    else:
+        estimator = WeightedEnsemble(fitted, [w for _, w in members], target.kind)
+    return AutoMLModel(pre, estimator, target.kind, target.classes)

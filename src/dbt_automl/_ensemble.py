@@ -1,0 +1,70 @@
+"""Greedy weighted ensembles of the best trials (Caruana et al., 2004).
+
+Members are chosen with replacement from the trials' out-of-fold predictions, one at a time,
+each time adding the member that most improves the metric; weights are selection counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from dbt_automl._search import Candidate, score_predictions
+from dbt_automl._tasks import Metric
+
+ROUNDS = 25
+MAX_MEMBERS = 5
+
+
+def greedy_weights(
+    candidates: list[Candidate], y: np.ndarray, metric: Metric, kind: str
+) -> tuple[dict[int, float], float]:
+    """Ensemble weights by candidate index and the ensemble's validation score.
+
+    Starts from the best single trial; stops early when no addition helps. At most
+    MAX_MEMBERS distinct members, so the final refit stays affordable.
+    """
+    sign = 1 if metric.greater_is_better else -1
+    counts = {0: 1}
+    total = candidates[0].pred.copy()
+    best_score = candidates[0].score
+    for n in range(2, ROUNDS + 1):
+        pick, pick_score = None, best_score
+        for i, cand in enumerate(candidates):
+            if i not in counts and len(counts) >= MAX_MEMBERS:
+                continue
+            score = score_predictions(metric, kind, y, (total + cand.pred) / n)
+            if sign * score > sign * pick_score + 1e-12:
+                pick, pick_score = i, score
+        if pick is None:
+            break
+        counts[pick] = counts.get(pick, 0) + 1
+        total += candidates[pick].pred
+        best_score = pick_score
+    size = sum(counts.values())
+    return {i: c / size for i, c in counts.items()}, best_score
+
+
+class WeightedEnsemble(BaseEstimator):
+    """Weighted average of fitted estimators' probabilities (or values, for regression)."""
+
+    def __init__(self, estimators: list[Any], weights: list[float], kind: str) -> None:
+        self.estimators = estimators
+        self.weights = weights
+        self.kind = kind
+
+    def _average(self, X: np.ndarray, method: str) -> np.ndarray:
+        parts = [
+            w * getattr(e, method)(X) for e, w in zip(self.estimators, self.weights, strict=True)
+        ]
+        return np.sum(parts, axis=0)
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """Weighted mean of the members' class probabilities."""
+        return self._average(X, "predict_proba")
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Weighted mean of the members' predictions (regression)."""
+        return self._average(X, "predict")

@@ -1,0 +1,82 @@
+"""Test and validation splits: stratified, group-aware or time-ordered, sized by the data."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from sklearn.model_selection import (
+    GroupKFold,
+    GroupShuffleSplit,
+    KFold,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    train_test_split,
+)
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+def default_folds(n_rows: int) -> int:
+    """5-fold CV on small tables, 3-fold on medium ones, one holdout split above 20k rows."""
+    if n_rows <= 5_000:
+        return 5
+    return 3 if n_rows <= 20_000 else 1
+
+
+def test_split(
+    y: np.ndarray,
+    stratify: bool,
+    test_size: float,
+    seed: int,
+    groups: np.ndarray | None = None,
+    times: np.ndarray | None = None,
+) -> Split:
+    """Rows for training and for the final test, which the search never sees.
+
+    Time-ordered: the latest ``test_size`` share of rows. Group-aware: whole groups (e.g.
+    every row of a customer) fall on one side. Otherwise a stratified random split.
+    """
+    index = np.arange(len(y))
+    if times is not None:
+        order = np.argsort(times, kind="stable")
+        cut = len(y) - max(1, math.ceil(len(y) * test_size))
+        return np.sort(order[:cut]), np.sort(order[cut:])
+    if groups is not None:
+        splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+        return next(splitter.split(index, y, groups))
+    return tuple(
+        train_test_split(
+            index, test_size=test_size, random_state=seed, stratify=y if stratify else None
+        )
+    )
+
+
+def cv_splits(
+    y: np.ndarray,
+    stratify: bool,
+    folds: int,
+    seed: int,
+    groups: np.ndarray | None = None,
+    times: np.ndarray | None = None,
+) -> list[Split]:
+    """Validation splits for the search (``folds`` == 1 means one 20 % holdout)."""
+    index = np.arange(len(y))
+    if times is not None:
+        order = np.argsort(times, kind="stable")
+        if folds == 1:
+            cut = int(len(y) * 0.8)
+            return [(order[:cut], order[cut:])]
+        # Expanding windows: always validate on rows later than those trained on.
+        return [(order[a], order[b]) for a, b in TimeSeriesSplit(folds).split(order)]
+    if groups is not None:
+        if folds == 1:
+            gss = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
+            return [next(gss.split(index, y, groups))]
+        return list(GroupKFold(folds, shuffle=True, random_state=seed).split(index, y, groups))
+    if folds == 1:
+        return [test_split(y, stratify, 0.2, seed)]
+    splitter = StratifiedKFold if stratify else KFold
+    return list(
+        splitter(folds, shuffle=True, random_state=seed).split(index, y if stratify else None)
+    )
