@@ -29,6 +29,7 @@ __all__ = [
     "TrainingDataError",
     "__version__",
     "fit",
+    "leaderboard",
     "score",
     "train",
 ]
@@ -73,3 +74,16 @@ def fit(data: Any, settings: dict, name: str = "model") -> Any:
     from dbt_automl._fit import fit as _fit
 
     return _fit(data, settings, name)
+
+
+def leaderboard(dbt: Any, session: Any, model: Any) -> Any:
+    """Every search trial of every version of a trained model, one row each.
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.leaderboard(dbt, session, dbt.ref("churn_model"))
+    """
+    from dbt_automl._leaderboard import leaderboard as _leaderboard
+
+    return _leaderboard(model)

@@ -179,7 +179,6 @@ def _decisions(meta: dict[str, Any]) -> dict[str, Any]:
         "features": meta["features"],
         "data": meta["data"],
         "ensemble_members": meta.get("ensemble", []),
-        "threshold": meta["threshold"],
     }
 
 

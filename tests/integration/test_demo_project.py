@@ -181,3 +181,21 @@ def test_broken_lake_file_stops_the_run_before_anything_is_written(
     text = str(result.exception) + messages(result) if result.result else str(result.exception)
     assert "transactions" in text and "Fix:" in text
     _assert_untouched(project, "fraud_scores", before)
+
+
+def test_leaderboard_and_decisions_are_visible_from_sql(built_project) -> None:
+    project, _ = built_project
+    rows = project.query(
+        "select trial, family, score, state from churn_model_leaderboard order by score desc"
+    )
+    assert len(rows) >= 4 and {r[1] for r in rows} >= {"linear", "lightgbm"}
+    [(n_members, threshold, validation)] = project.query(
+        """select json_array_length(decisions -> '$.ensemble_members'),
+                  decisions ->> '$.threshold.reason', decisions ->> '$.validation.split'
+           from fraud_model where is_current"""
+    )
+    assert n_members >= 1 and threshold == "maximum F1" and validation == "stratified"
+    [(weights,)] = project.query(
+        "select sum(ensemble_weight) from fraud_model_leaderboard where is_current"
+    )
+    assert abs(weights - 1.0) < 1e-9

@@ -1,0 +1,5 @@
+import dbt_automl
+
+
+def model(dbt, session):
+    return dbt_automl.leaderboard(dbt, session, dbt.ref("churn_model"))
