@@ -44,6 +44,7 @@ class AutomlConfig:
     costs: Mapping[str, float] | None = None
     ensemble: bool = True
     calibrate: bool = True
+    feature_selection: bool = True
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def error(self, key: str, message: str, fix: str) -> ConfigError:
@@ -138,6 +139,7 @@ def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig
         costs=raw.get("costs"),
         ensemble=bool(raw.get("ensemble", True)),
         calibrate=bool(raw.get("calibrate", True)),
+        feature_selection=bool(raw.get("feature_selection", True)),
         raw=dict(raw),
     )
     _check_ranges(cfg)

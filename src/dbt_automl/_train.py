@@ -16,10 +16,11 @@ from dbt_automl._config import AutomlConfig
 from dbt_automl._ensemble import WeightedEnsemble, greedy_weights
 from dbt_automl._errors import ConfigError, TrainingDataError
 from dbt_automl._families import Family, make_families
+from dbt_automl._importance import fold_model, permutation_importance, useless, without
 from dbt_automl._log import Logger
 from dbt_automl._model import AutoMLModel
 from dbt_automl._preprocess import FeatureSchema, build_preprocessor, infer_schema, to_frame
-from dbt_automl._search import Candidate, Fold, SearchResult, run_search
+from dbt_automl._search import Candidate, Fold, SearchResult, run_search, score_predictions
 from dbt_automl._splits import cv_splits, default_folds, test_split
 from dbt_automl._target import Target, encode_target
 from dbt_automl._tasks import METRICS, Metric, evaluate, metric_for, tune_threshold
@@ -176,6 +177,19 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         )
     members, oof, decisions = _select(search, cfg, metric, target.kind)
     decisions["validation"] = {"split": split_kind, "folds": n_folds, "search_s": search.search_s}
+    schema = _select_features(
+        frame_train,
+        y_train,
+        splits[0],
+        schema,
+        target,
+        members,
+        families,
+        metric,
+        cfg,
+        log,
+        decisions,
+    )
     calibrator, threshold = _decide(target, oof, search.y_valid, cfg, metric, decisions)
     model = _refit(frame_train, y_train, schema, target, members, families, cfg)
     model.calibrator, model.threshold = calibrator, threshold
@@ -230,6 +244,59 @@ def _select(
         }
     }
     return members, oof, decisions
+
+
+def _select_features(
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    split: tuple[np.ndarray, np.ndarray],
+    schema: FeatureSchema,
+    target: Target,
+    members: list[tuple[Candidate, float]],
+    families: dict[str, Family],
+    metric: Metric,
+    cfg: AutomlConfig,
+    log: Logger,
+    decisions: dict[str, Any],
+) -> FeatureSchema:
+    """Record permutation importances; drop columns that never helped if that costs nothing.
+
+    Measured with the heaviest ensemble member refitted on the first fold; the drop is kept
+    only when the same fold scores at least as well without those columns.
+    """
+    best = max(members, key=lambda m: m[1])[0]
+    family, (train, valid) = families[best.family], split
+
+    def fold_score(candidate_schema: FeatureSchema) -> tuple[float, Any]:
+        model = fold_model(
+            frame, y, train, candidate_schema, target.kind, family, best.params, cfg.seed
+        )
+        raw = model.predict_raw(frame.iloc[valid][candidate_schema.names()])
+        return score_predictions(metric, target.kind, y[valid], raw), model
+
+    base, model = fold_score(schema)
+    importance = permutation_importance(
+        model, frame.iloc[valid], y[valid], metric, target.kind, cfg.seed, schema.names()
+    )
+    decisions["feature_importance"] = importance
+    drop = useless(importance)
+    if not cfg.feature_selection or not drop or len(drop) == len(schema.columns):
+        decisions["feature_selection"] = {"dropped": [], "candidates": drop}
+        return schema
+    reduced = without(schema, drop, "no permutation importance on validation (selection)")
+    score, _ = fold_score(reduced)
+    sign = 1 if metric.greater_is_better else -1
+    kept = sign * score >= sign * base - 1e-4
+    decisions["feature_selection"] = {
+        "dropped": drop if kept else [],
+        "candidates": drop,
+        "fold_score_all": base,
+        "fold_score_selected": score,
+    }
+    if kept:
+        log.info(f"{cfg.model_name}: dropping {len(drop)} columns with no importance: {drop}")
+        return reduced
+    return schema
 
 
 def _decide(

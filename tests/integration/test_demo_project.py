@@ -111,11 +111,8 @@ def _last_select(project: Project, replacement: str) -> None:
 @pytest.mark.parametrize(
     ("replacement", "fragment"),
     [
-        (r"select * exclude (tenure_days) from \1", "'tenure_days' was used to train"),
-        (
-            r"select * replace (cast(tenure_days as varchar) as tenure_days) from \1",
-            "'tenure_days' was",
-        ),
+        (r"select * exclude ({column}) from \1", "'{column}' was used to train"),
+        (r"select * replace (cast({column} as varchar) as {column}) from \1", "'{column}' was"),
     ],
     ids=["missing-column", "changed-type"],
 )
@@ -124,6 +121,14 @@ def test_scoring_refuses_changed_features_and_keeps_scores(
 ) -> None:
     project = built_project[0].copy(tmp_path / "scoring")
     before = project.query("select count(*), max(model_version), max(scored_at) from churn_scores")
+    # A numeric column the current model really uses (feature selection may drop weak ones).
+    [(column,)] = project.query(
+        """select c ->> 'name'
+           from churn_model,
+               unnest(from_json(decisions -> '$.features.columns', '["json"]')) as u(c)
+           where is_current and c ->> 'kind' = 'numeric' limit 1"""
+    )
+    replacement, fragment = replacement.format(column=column), fragment.format(column=column)
     _last_select(project, replacement)
     result = project.dbt("run", "--select", "customer_features", "churn_scores")
     assert not result.success

@@ -111,17 +111,25 @@ def test_unseen_category_is_scored_not_fatal(trained, con) -> None:
     assert _store(con, "s", reader).count("*").fetchall()[0][0] > 0
 
 
+def _used_numeric_feature(registry: Path) -> str:
+    # Feature selection may drop weak columns; break one the model really uses.
+    meta = json.loads((registry / "churn_model" / "v0001" / "metadata.json").read_text())
+    return next(c["name"] for c in meta["features"]["columns"] if c["kind"] == "numeric")
+
+
 def test_missing_feature_at_scoring_names_column_and_fix(trained, con) -> None:
-    model_table, _ = trained
-    rows = con.sql("select * exclude (tenure_days) from features")
-    with pytest.raises(SchemaMismatchError, match=r"churn_scores.*'tenure_days'.*Fix:"):
+    model_table, registry = trained
+    column = _used_numeric_feature(registry)
+    rows = con.sql(f"select * exclude ({column}) from features")
+    with pytest.raises(SchemaMismatchError, match=rf"churn_scores.*'{column}'.*Fix:"):
         score(_dbt("churn_scores"), con, model=model_table, rows=rows)
 
 
 def test_changed_column_type_at_scoring_names_column_and_fix(trained, con) -> None:
-    model_table, _ = trained
-    rows = con.sql("select * replace (tenure_days::varchar as tenure_days) from features")
-    with pytest.raises(SchemaMismatchError, match=r"'tenure_days' was double.*now string.*Fix:"):
+    model_table, registry = trained
+    column = _used_numeric_feature(registry)
+    rows = con.sql(f"select * replace ({column}::varchar as {column}) from features")
+    with pytest.raises(SchemaMismatchError, match=rf"'{column}' was double.*now string.*Fix:"):
         score(_dbt("churn_scores"), con, model=model_table, rows=rows)
 
 
