@@ -24,7 +24,7 @@ def default_folds(n_rows: int) -> int:
     return 3 if n_rows <= 20_000 else 1
 
 
-def test_split(
+def holdout_split(
     y: np.ndarray,
     stratify: bool,
     test_size: float,
@@ -75,7 +75,7 @@ def cv_splits(
             return [next(gss.split(index, y, groups))]
         return list(GroupKFold(folds, shuffle=True, random_state=seed).split(index, y, groups))
     if folds == 1:
-        return [test_split(y, stratify, 0.2, seed)]
+        return [holdout_split(y, stratify, 0.2, seed)]
     splitter = StratifiedKFold if stratify else KFold
     return list(
         splitter(folds, shuffle=True, random_state=seed).split(index, y if stratify else None)

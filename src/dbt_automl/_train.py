@@ -21,7 +21,7 @@ from dbt_automl._log import Logger
 from dbt_automl._model import AutoMLModel
 from dbt_automl._preprocess import FeatureSchema, build_preprocessor, infer_schema, to_frame
 from dbt_automl._search import Candidate, Fold, SearchResult, run_search, score_predictions
-from dbt_automl._splits import cv_splits, default_folds, test_split
+from dbt_automl._splits import cv_splits, default_folds, holdout_split
 from dbt_automl._target import Target, encode_target
 from dbt_automl._tasks import METRICS, Metric, evaluate, metric_for, tune_threshold
 
@@ -130,7 +130,7 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         log.info(f"{cfg.model_name}: dropping column {gone.name!r}: {gone.reason}")
     frame = to_frame(table, schema)
     stratify = target.kind != "regression"
-    train_idx, test_idx = test_split(target.y, stratify, cfg.test_size, cfg.seed, groups, times)
+    train_idx, test_idx = holdout_split(target.y, stratify, cfg.test_size, cfg.seed, groups, times)
     y_train = target.y[train_idx]
     n_folds = cfg.cv_folds or default_folds(len(train_idx))
     splits = cv_splits(

@@ -1,0 +1,105 @@
+"""Splits, ensembles, calibration, thresholds and reproducibility of the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import dbt_automl
+from dbt_automl._calibrate import calibration_curve, choose_calibrator
+from dbt_automl._ensemble import greedy_weights
+from dbt_automl._search import Candidate
+from dbt_automl._splits import cv_splits, holdout_split
+from dbt_automl._tasks import metric_for, tune_threshold
+from tests.conftest import churn_like_frame
+
+
+def test_group_aware_splits_keep_groups_on_one_side() -> None:
+    y = np.tile([0, 1], 100)
+    groups = np.repeat(np.arange(40), 5)
+    train, test = holdout_split(y, True, 0.2, 0, groups=groups)
+    assert not set(groups[train]) & set(groups[test])
+    for fold_train, fold_valid in cv_splits(y[train], True, 3, 0, groups=groups[train]):
+        assert not set(groups[train][fold_train]) & set(groups[train][fold_valid])
+
+
+def test_time_ordered_splits_validate_on_later_rows() -> None:
+    times = np.random.default_rng(0).permutation(200).astype(float)
+    y = np.arange(200) % 2
+    train, test = holdout_split(y, True, 0.25, 0, times=times)
+    assert times[train].max() < times[test].min()
+    for fold_train, fold_valid in cv_splits(y[train], True, 3, 0, times=times[train]):
+        assert times[train][fold_train].max() < times[train][fold_valid].min()
+
+
+def test_greedy_ensemble_blends_complementary_models() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    # Two models, each right on a different half of the rows: the blend beats both.
+    signal = np.where(y == 1, 0.8, 0.2)
+    noise = rng.random(2000)
+    half = np.arange(2000) < 1000
+    a = np.where(half, signal, noise)
+    b = np.where(~half, signal, noise)
+    metric = metric_for("binary", "roc_auc")
+    cands = [
+        Candidate(i, "f", {}, metric.fn(y, np.c_[1 - p, p], 0.5), np.c_[1 - p, p])
+        for i, p in enumerate([a, b])
+    ]
+    weights, score = greedy_weights(cands, y, metric, "binary")
+    assert set(weights) == {0, 1} and abs(sum(weights.values()) - 1) < 1e-9
+    assert score > max(c.score for c in cands)
+
+
+def test_calibration_fixes_overconfident_probabilities() -> None:
+    rng = np.random.default_rng(1)
+    p_true = rng.random(5000)
+    y = (rng.random(5000) < p_true).astype(int)
+    overconfident = np.clip(p_true + 0.4 * (p_true - 0.5) * 2, 0.001, 0.999)
+    proba = np.c_[1 - overconfident, overconfident]
+    calibrator, evidence = choose_calibrator("binary", proba, y)
+    assert calibrator is not None
+    assert evidence["oof_log_loss_after"] < evidence["oof_log_loss_before"]
+    curve = calibration_curve(y, calibrator.transform(proba)[:, 1])
+    assert all(
+        abs(b["mean_predicted"] - b["observed_rate"]) < 0.1 for b in curve if b["count"] > 200
+    )
+
+
+def test_cost_matrix_moves_the_threshold() -> None:
+    rng = np.random.default_rng(2)
+    y = (rng.random(3000) < 0.1).astype(int)
+    p = np.clip(0.1 + 0.5 * y + rng.normal(0, 0.2, 3000), 0, 1)
+    cheap_misses, _ = tune_threshold(y, p, "roc_auc", {"false_positive": 10, "false_negative": 1})
+    costly_misses, why = tune_threshold(
+        y, p, "roc_auc", {"false_positive": 1, "false_negative": 50}
+    )
+    assert costly_misses < cheap_misses
+    assert why.startswith("minimum expected cost")
+
+
+def test_same_seed_same_leaderboard_and_predictions() -> None:
+    frame = churn_like_frame(500, seed=3)
+    settings = {"target": "is_churned", "id_columns": ["customer_id"], "max_trials": 8, "seed": 5}
+    runs = [dbt_automl.fit(frame, settings) for _ in range(2)]
+    boards = [
+        [(t.family, t.params, t.score, t.state) for t in run.result.search.trials] for run in runs
+    ]
+    assert boards[0] == boards[1]
+    np.testing.assert_array_equal(runs[0].predict_proba(frame), runs[1].predict_proba(frame))
+
+
+def test_fit_outside_dbt_predicts_labels_in_target_values() -> None:
+    frame = churn_like_frame(400, seed=4)
+    frame["is_churned"] = np.where(frame["is_churned"], "left", "stayed")
+    fitted = dbt_automl.fit(frame, {"target": "is_churned", "max_trials": 4})
+    assert set(fitted.predict(frame)) <= {"left", "stayed"}
+    assert fitted.result.target.classes[1] == "left"  # the rarer class is the positive one
+
+
+def test_budget_cap_keeps_at_least_one_trial(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DBT_AUTOML_MAX_TIME_BUDGET_S", "0.01")
+    fitted = dbt_automl.fit(churn_like_frame(300), {"target": "is_churned"})
+    assert [t.state for t in fitted.result.search.trials].count("complete") >= 1
+    assert isinstance(fitted.predict(pd.DataFrame(churn_like_frame(5))), np.ndarray)
