@@ -45,6 +45,7 @@ class AutomlConfig:
     ensemble: bool = True
     calibrate: bool = True
     feature_selection: bool = True
+    search_max_rows: int = 50_000
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def error(self, key: str, message: str, fix: str) -> ConfigError:
@@ -140,6 +141,7 @@ def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig
         ensemble=bool(raw.get("ensemble", True)),
         calibrate=bool(raw.get("calibrate", True)),
         feature_selection=bool(raw.get("feature_selection", True)),
+        search_max_rows=int(_number(raw, "search_max_rows", 50_000, model_name)),
         raw=dict(raw),
     )
     _check_ranges(cfg)
@@ -171,6 +173,10 @@ def _check_ranges(cfg: AutomlConfig) -> None:
         raise cfg.error("n_jobs", f"must be >= 1 or -1 (all cores), got {cfg.n_jobs}", "use 1")
     if cfg.cv_folds is not None and not 1 <= cfg.cv_folds <= 20:
         raise cfg.error("cv_folds", f"must be in [1, 20], got {cfg.cv_folds}", "use 5, or 1")
+    if cfg.search_max_rows < 1000:
+        raise cfg.error(
+            "search_max_rows", f"must be >= 1000, got {cfg.search_max_rows}", "use 50000"
+        )
     _check_costs(cfg)
     bad = [f for f in cfg.families if f not in FAMILIES]
     if bad:

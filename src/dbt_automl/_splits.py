@@ -80,3 +80,33 @@ def cv_splits(
     return list(
         splitter(folds, shuffle=True, random_state=seed).split(index, y if stratify else None)
     )
+
+
+def search_rows(
+    y: np.ndarray,
+    stratify: bool,
+    max_rows: int,
+    seed: int,
+    times: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    train_idx: np.ndarray | None = None,
+) -> np.ndarray:
+    """Positions (into ``y``) of the rows the search uses: all, or a sample of ``max_rows``.
+
+    The search compares configurations, which a sample does as well as the whole table in a
+    fraction of the time; the chosen models are then refitted on every training row.
+    Time-ordered data keeps its most recent rows; grouped data keeps whole groups.
+    """
+    index = np.arange(len(y))
+    if len(y) <= max_rows:
+        return index
+    if times is not None and train_idx is not None:
+        order = np.argsort(times[train_idx], kind="stable")
+        return np.sort(order[-max_rows:])
+    if groups is not None and train_idx is not None:
+        splitter = GroupShuffleSplit(n_splits=1, train_size=max_rows / len(y), random_state=seed)
+        return np.sort(next(splitter.split(index, y, groups[train_idx]))[0])
+    sample, _ = train_test_split(
+        index, train_size=max_rows, random_state=seed, stratify=y if stratify else None
+    )
+    return np.sort(sample)

@@ -21,7 +21,7 @@ from dbt_automl._log import Logger
 from dbt_automl._model import AutoMLModel
 from dbt_automl._preprocess import FeatureSchema, build_preprocessor, infer_schema, to_frame
 from dbt_automl._search import Candidate, Fold, SearchResult, run_search, score_predictions
-from dbt_automl._splits import cv_splits, default_folds, holdout_split
+from dbt_automl._splits import cv_splits, default_folds, holdout_split, search_rows
 from dbt_automl._target import Target, encode_target
 from dbt_automl._tasks import METRICS, Metric, evaluate, metric_for, tune_threshold
 
@@ -132,14 +132,18 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     stratify = target.kind != "regression"
     train_idx, test_idx = holdout_split(target.y, stratify, cfg.test_size, cfg.seed, groups, times)
     y_train = target.y[train_idx]
-    n_folds = cfg.cv_folds or default_folds(len(train_idx))
+    search_idx = search_rows(
+        y_train, stratify, cfg.search_max_rows, cfg.seed, times, groups, train_idx
+    )
+    y_search = y_train[search_idx]
+    n_folds = cfg.cv_folds or default_folds(len(search_idx))
     splits = cv_splits(
-        y_train,
+        y_search,
         stratify,
         n_folds,
         cfg.seed,
-        None if groups is None else groups[train_idx],
-        None if times is None else times[train_idx],
+        None if groups is None else groups[train_idx][search_idx],
+        None if times is None else times[train_idx][search_idx],
     )
     split_kind = (
         "time-ordered"
@@ -150,14 +154,17 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         if stratify
         else "random"
     )
+    validation = "holdout" if n_folds == 1 else f"{n_folds}-fold"
+    if len(search_idx) < len(train_idx):
+        validation += f" on a {len(search_idx)}-row sample"
     log.info(
         f"{cfg.model_name}: {target.kind} on {len(train_idx)} rows x {len(schema.columns)} "
-        f"features ({len(test_idx)} held out for test, {split_kind}, "
-        f"{'holdout' if n_folds == 1 else f'{n_folds}-fold'} validation), metric {metric.name}, "
-        f"budget {cfg.time_budget_s:.0f}s"
+        f"features ({len(test_idx)} held out for test, {split_kind}, {validation} "
+        f"validation), metric {metric.name}, budget {cfg.time_budget_s:.0f}s"
     )
     frame_train = frame.iloc[train_idx]
-    folds = _prepare_folds(frame_train, y_train, splits, schema, target.kind, cfg.seed)
+    frame_search = frame_train.iloc[search_idx]
+    folds = _prepare_folds(frame_search, y_search, splits, schema, target.kind, cfg.seed)
     families = make_families(cfg.families, len(train_idx), cfg.n_jobs)
     search = run_search(
         folds,

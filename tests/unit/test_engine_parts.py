@@ -103,3 +103,14 @@ def test_budget_cap_keeps_at_least_one_trial(monkeypatch: pytest.MonkeyPatch) ->
     fitted = dbt_automl.fit(churn_like_frame(300), {"target": "is_churned"})
     assert [t.state for t in fitted.result.search.trials].count("complete") >= 1
     assert isinstance(fitted.predict(pd.DataFrame(churn_like_frame(5))), np.ndarray)
+
+
+def test_search_sample_is_stratified_and_time_sample_is_the_latest() -> None:
+    from dbt_automl._splits import search_rows
+
+    y = (np.arange(10_000) % 50 == 0).astype(int)
+    sample = search_rows(y, True, 2_000, 0)
+    assert len(sample) == 2_000 and abs(y[sample].mean() - y.mean()) < 0.002
+    times = np.arange(10_000, dtype=float)[::-1]
+    latest = search_rows(y, True, 2_000, 0, times=times, train_idx=np.arange(10_000))
+    assert times[latest].min() == 8_000
