@@ -1,7 +1,21 @@
 """Column typing and the scikit-learn transformers fitted with every model.
 
 The same :class:`FeatureSchema` turns Arrow data into a frame at training and at scoring,
-so the fitted pipeline always sees identical columns and dtypes.
+so the fitted pipeline always sees identical columns and dtypes. Decisions, per column:
+
+- typing: Arrow types as they are; strings that are really numbers, dates or yes/no flags
+  are read as such (``Column.parsed_as``, see :mod:`dbt_automl._prep_typing`);
+- dropped, with the reason logged and recorded: unsupported types, all-missing and
+  constant columns, id-like strings (> 50 distinct and > 90% unique, free text excepted),
+  whole-number codes stored as text, and unique consecutive integers (row numbers);
+- numbers: clipped to the training 0.5%/99.5% quantiles, median-imputed with a missing
+  indicator for each column that had missing values in training, standardized;
+- categories: one-hot up to 15 levels, out-of-fold target encoding beyond; rare levels
+  (and levels unseen in training) grouped into one;
+- dates: calendar and cyclical parts, days before the latest training date;
+- leakage: :func:`leakage_warnings` names features that alone are near-perfect;
+- :func:`describe_fitted` reports what a fitted preprocessor decided, for metadata.
+- free text: TF-IDF reduced by truncated SVD to at most 50 dense columns.
 """
 
 from __future__ import annotations
@@ -12,26 +26,50 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 
-MISSING = "__missing__"
+from dbt_automl._prep_describe import describe_fitted
+from dbt_automl._prep_encoders import (
+    MISSING,
+    RARE,
+    DateParts,
+    QuantileClipper,
+    RareLevelGrouper,
+    TextToDense,
+)
+from dbt_automl._prep_leakage import leakage_warnings
+from dbt_automl._prep_typing import detect, looks_like_text, parse
+
 ONE_HOT_MAX_LEVELS = 15
 ID_LIKE_UNIQUE_RATIO = 0.9
+ID_LIKE_MIN_DISTINCT = 50
+SEQUENCE_MAX_SPAN = 1.1  # unique integers spanning <= 1.1 x their count: a row number
+ENCODINGS = {"numeric": "scaled", "boolean": "scaled", "datetime": "date_parts"}
 
 
 @dataclass(frozen=True)
 class Column:
-    """One input column: its name, its types and how the engine encodes it."""
+    """One input column: its name, its types and how the engine encodes it.
+
+    ``kind`` is the kind Arrow sees (what scoring checks); ``parsed_as`` is set when a string
+    column is read as something else, with ``parse_format`` saying how (e.g. ``%d/%m/%Y``).
+    """
 
     name: str
     arrow_type: str
     kind: str  # numeric | boolean | categorical | datetime
-    encoding: str  # scaled | one_hot | target | date_parts
+    encoding: str  # scaled | one_hot | target | date_parts | tfidf
+    parsed_as: str | None = None  # numeric | boolean | datetime, for string columns
+    parse_format: str | None = None
+
+    @property
+    def reads_as(self) -> str:
+        """The kind the model sees: ``parsed_as`` if set, else ``kind``."""
+        return self.parsed_as or self.kind
 
 
 @dataclass(frozen=True)
@@ -62,7 +100,7 @@ class FeatureSchema:
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureSchema:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of :meth:`to_dict` (also reads dicts written before optional fields)."""
         return cls(
             tuple(Column(**c) for c in data["columns"]),
             tuple(Dropped(**d) for d in data.get("dropped", [])),
@@ -90,99 +128,84 @@ def infer_schema(table: pa.Table) -> FeatureSchema:
     """Type every column of ``table`` (features only) and choose its encoding."""
     columns: list[Column] = []
     dropped: list[Dropped] = []
-    n_rows = max(table.num_rows, 1)
-    for name, arrow_type in zip(table.column_names, table.schema.types, strict=True):
-        kind = kind_of(arrow_type)
-        if kind is None:
-            dropped.append(Dropped(name, f"unsupported type {arrow_type}"))
-            continue
-        n_unique = pc.count_distinct(table[name]).as_py()
-        if n_unique <= 1:
-            dropped.append(Dropped(name, "constant (a single distinct value)"))
-        elif kind == "categorical" and n_unique > 50 and n_unique / n_rows > ID_LIKE_UNIQUE_RATIO:
-            dropped.append(Dropped(name, f"id-like ({n_unique} distinct in {n_rows} rows)"))
-        else:
-            columns.append(Column(name, str(arrow_type), kind, _encoding(kind, n_unique)))
+    for name in table.column_names:
+        decision = _type_column(name, table[name], table.num_rows)
+        (columns if isinstance(decision, Column) else dropped).append(decision)
     return FeatureSchema(tuple(columns), tuple(dropped))
 
 
-def _encoding(kind: str, n_unique: int) -> str:
+def _type_column(name: str, values: pa.ChunkedArray, n_rows: int) -> Column | Dropped:
+    kind = kind_of(values.type)
+    if kind is None:
+        return Dropped(name, f"unsupported type {values.type}")
+    arrow_type = str(values.type)
+    if pa.types.is_dictionary(values.type):  # most kernels want the plain values
+        values = pc.cast(values, values.type.value_type)
+    n_unique = pc.count_distinct(values).as_py()
+    if n_unique == 0:
+        return Dropped(name, "all values missing")
+    # One value plus nulls is a flag (only its missingness varies), so it stays.
+    if n_unique == 1 and values.null_count == 0:
+        return Dropped(name, "constant (a single distinct value)")
     if kind == "categorical":
-        return "one_hot" if n_unique <= ONE_HOT_MAX_LEVELS else "target"
-    if kind == "datetime":
-        return "date_parts"
-    return "scaled"
+        return _type_strings(name, arrow_type, values, n_unique, n_rows)
+    if pa.types.is_integer(values.type) and _is_sequence(values, n_unique, n_rows):
+        return Dropped(name, f"id-like (unique consecutive integers, {n_unique} in {n_rows} rows)")
+    return Column(name, arrow_type, kind, ENCODINGS[kind])
+
+
+def _type_strings(
+    name: str, arrow_type: str, values: pa.ChunkedArray, n_unique: int, n_rows: int
+) -> Column | Dropped:
+    id_like = n_unique > ID_LIKE_MIN_DISTINCT and n_unique / n_rows > ID_LIKE_UNIQUE_RATIO
+    parsed = detect(values)
+    if parsed is not None:
+        # Unique whole numbers kept as text are references ("83741923"), not quantities.
+        if id_like and parsed[0] == "numeric" and _whole_numbers(values):
+            return Dropped(name, f"id-like (integer codes as text, {n_unique} in {n_rows} rows)")
+        return Column(name, arrow_type, "categorical", ENCODINGS[parsed[0]], *parsed)
+    # Text is unique per row like an id, yet useful: it is recognised before the id rule.
+    if looks_like_text(values, n_unique, n_rows):
+        return Column(name, arrow_type, "categorical", "tfidf")
+    if id_like:
+        return Dropped(name, f"id-like ({n_unique} distinct in {n_rows} rows)")
+    encoding = "one_hot" if n_unique <= ONE_HOT_MAX_LEVELS else "target"
+    return Column(name, arrow_type, "categorical", encoding)
+
+
+def _whole_numbers(values: pa.ChunkedArray) -> bool:
+    digits = pc.match_substring_regex(pc.cast(values, pa.string()), r"^\s*\d+\s*$")
+    return bool(pc.all(digits).as_py())
+
+
+def _is_sequence(values: pa.ChunkedArray, n_unique: int, n_rows: int) -> bool:
+    if n_unique <= ID_LIKE_MIN_DISTINCT or n_unique < n_rows:
+        return False
+    bounds = pc.min_max(values).as_py()
+    return bounds["max"] - bounds["min"] + 1 <= SEQUENCE_MAX_SPAN * n_unique
 
 
 def to_frame(data: pa.Table | pa.RecordBatch, schema: FeatureSchema) -> pd.DataFrame:
-    """Arrow data to the frame the pipeline expects: floats, object strings, datetimes."""
-    out: dict[str, np.ndarray] = {}
-    for col in schema.columns:
-        arr = data.column(col.name)
-        if col.kind in ("numeric", "boolean"):
-            values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-            out[col.name] = np.asarray(values, dtype=float)
-        elif col.kind == "categorical":
-            values = pc.cast(arr, pa.string()).to_numpy(zero_copy_only=False).astype(object)
-            values[pd.isna(values)] = MISSING
-            out[col.name] = values
-        else:
-            out[col.name] = pd.to_datetime(
-                pc.cast(arr, pa.timestamp("us")).to_numpy(zero_copy_only=False)
-            )
-    return pd.DataFrame(out)
+    """Arrow data to the frame the pipeline expects: floats, object strings, datetimes.
+
+    String columns typed as numbers, flags or dates are parsed here, at training and at
+    scoring alike; a value that does not parse becomes missing.
+    """
+    return pd.DataFrame({col.name: _values(data.column(col.name), col) for col in schema.columns})
 
 
-class QuantileClipper(TransformerMixin, BaseEstimator):
-    """Clip each numeric column to quantiles learned in ``fit`` (robust outlier handling)."""
-
-    def __init__(self, lower: float = 0.005, upper: float = 0.995) -> None:
-        self.lower = lower
-        self.upper = upper
-
-    def fit(self, X: np.ndarray, y: object = None) -> QuantileClipper:
-        """Learn per-column bounds, ignoring missing values."""
-        X = np.asarray(X, dtype=float)
-        self.n_features_in_ = X.shape[1]
-        with np.errstate(all="ignore"):
-            self.low_ = np.nan_to_num(np.nanquantile(X, self.lower, axis=0), nan=-np.inf)
-            self.high_ = np.nan_to_num(np.nanquantile(X, self.upper, axis=0), nan=np.inf)
-        return self
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        """Clip to the learned bounds; NaN stays NaN for the imputer."""
-        return np.clip(np.asarray(X, dtype=float), self.low_, self.high_)
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        """Names pass through unchanged."""
-        return np.asarray(input_features, dtype=object)
-
-
-class DateParts(TransformerMixin, BaseEstimator):
-    """Expand datetime columns into year, month, day of week, hour and elapsed days."""
-
-    PARTS = ("year", "month", "dayofweek", "hour", "days")
-
-    def fit(self, X: pd.DataFrame, y: object = None) -> DateParts:
-        """Remember the input columns (nothing to learn)."""
-        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
-        return self
-
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        """One float column per part; missing dates stay NaN for the imputer."""
-        parts = []
-        for name in self.feature_names_in_:
-            ts = pd.DatetimeIndex(pd.to_datetime(X[name]))
-            days = (ts - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-            for values in (ts.year, ts.month, ts.dayofweek, ts.hour, days):
-                parts.append(np.asarray(values, dtype=float))
-        return np.column_stack(parts) if parts else np.empty((len(X), 0))
-
-    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
-        """``<column>__<part>`` for every part."""
-        return np.asarray(
-            [f"{n}__{p}" for n in self.feature_names_in_ for p in self.PARTS], dtype=object
-        )
+def _values(arr: pa.Array | pa.ChunkedArray, col: Column) -> np.ndarray:
+    if col.parsed_as is not None:
+        return parse(arr, col.parsed_as, col.parse_format)
+    if col.kind in ("numeric", "boolean"):
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        return np.asarray(values, dtype=float)
+    if col.kind == "categorical":
+        values = pc.cast(arr, pa.string()).to_numpy(zero_copy_only=False).astype(object)
+        values[pd.isna(values)] = MISSING
+        return values
+    stamps = pc.cast(arr, pa.timestamp("us")).to_numpy(zero_copy_only=False)
+    return np.asarray(stamps, dtype="datetime64[us]")
 
 
 def _cross_fit(kind: str, seed: int) -> KFold:
@@ -198,19 +221,21 @@ def build_preprocessor(schema: FeatureSchema, kind: str, seed: int) -> ColumnTra
     by_encoding: dict[str, list[str]] = {}
     for col in schema.columns:
         by_encoding.setdefault(col.encoding, []).append(col.name)
-    numeric = make_pipeline(
-        QuantileClipper(),
-        # Indicators let a model learn from missingness itself (e.g. no income reported).
-        SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
-        StandardScaler(),
-    )
     branches = {
-        "scaled": numeric,
-        "one_hot": OneHotEncoder(
-            handle_unknown="infrequent_if_exist", min_frequency=5, sparse_output=False
+        "scaled": make_pipeline(
+            QuantileClipper(),
+            # Indicators (only for columns with missing values in training) let a model
+            # learn from missingness itself, e.g. no income reported.
+            SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+            StandardScaler(),
+        ),
+        "one_hot": make_pipeline(
+            RareLevelGrouper(min_count=5, min_share=0.005),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
         ),
         # TargetEncoder cross-fits in fit_transform, so training rows never see their own label.
         "target": make_pipeline(
+            RareLevelGrouper(min_count=10),
             TargetEncoder(target_type=TARGET_TYPES[kind], cv=_cross_fit(kind, seed)),
             StandardScaler(),
         ),
@@ -219,6 +244,26 @@ def build_preprocessor(schema: FeatureSchema, kind: str, seed: int) -> ColumnTra
             SimpleImputer(strategy="median", keep_empty_features=True),
             StandardScaler(),
         ),
+        "tfidf": make_pipeline(TextToDense(seed=seed), StandardScaler()),
     }
     transformers = [(enc, branches[enc], cols) for enc, cols in by_encoding.items()]
     return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+
+
+__all__ = [
+    "MISSING",
+    "RARE",
+    "Column",
+    "DateParts",
+    "Dropped",
+    "FeatureSchema",
+    "QuantileClipper",
+    "RareLevelGrouper",
+    "TextToDense",
+    "build_preprocessor",
+    "describe_fitted",
+    "infer_schema",
+    "kind_of",
+    "leakage_warnings",
+    "to_frame",
+]
