@@ -215,6 +215,8 @@ def _result(study: Any, objective: _Objective) -> SearchResult:
             warm_start=bool(t.user_attrs.get("warm_start", False)),
         )
         for t in study.trials
+        # Warm starts enqueued but never run before the budget ran out stay "waiting".
+        if t.state.is_finished()
     ]
     if not objective.candidates:
         return SearchResult(family="", params={}, score=float("nan"), trials=trials)

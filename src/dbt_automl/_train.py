@@ -19,7 +19,14 @@ from dbt_automl._families import Family, make_families
 from dbt_automl._importance import fold_model, permutation_importance, useless, without
 from dbt_automl._log import Logger
 from dbt_automl._model import AutoMLModel
-from dbt_automl._preprocess import FeatureSchema, build_preprocessor, infer_schema, to_frame
+from dbt_automl._preprocess import (
+    FeatureSchema,
+    build_preprocessor,
+    describe_fitted,
+    infer_schema,
+    leakage_warnings,
+    to_frame,
+)
 from dbt_automl._search import Candidate, Fold, SearchResult, run_search, score_predictions
 from dbt_automl._splits import cv_splits, default_folds, holdout_split, search_rows
 from dbt_automl._target import Target, encode_target
@@ -163,6 +170,9 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         f"validation), metric {metric.name}, budget {cfg.time_budget_s:.0f}s"
     )
     frame_train = frame.iloc[train_idx]
+    warnings_found = leakage_warnings(frame_train, y_train, target.kind, schema)
+    for message in warnings_found:
+        log.warning(f"{cfg.model_name}: {message}")
     frame_search = frame_train.iloc[search_idx]
     folds = _prepare_folds(frame_search, y_search, splits, schema, target.kind, cfg.seed)
     families = make_families(cfg.families, len(train_idx), cfg.n_jobs)
@@ -183,6 +193,7 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
             "raise meta.automl.time_budget_s or check the features for unusable values"
         )
     members, oof, decisions = _select(search, cfg, metric, target.kind)
+    decisions["leakage_warnings"] = warnings_found
     decisions["validation"] = {"split": split_kind, "folds": n_folds, "search_s": search.search_s}
     schema = _select_features(
         frame_train,
@@ -202,6 +213,7 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     model.calibrator, model.threshold = calibrator, threshold
     raw_test = model.predict_raw(frame.iloc[test_idx])
     test_metrics = evaluate(target.kind, target.y[test_idx], raw_test, threshold or 0.5)
+    decisions["preprocessing"] = describe_fitted(model.preprocessor, schema)
     if target.kind == "binary":
         decisions["calibration_curve"] = calibration_curve(target.y[test_idx], raw_test[:, 1])
     log.info(

@@ -114,3 +114,10 @@ def test_search_sample_is_stratified_and_time_sample_is_the_latest() -> None:
     times = np.arange(10_000, dtype=float)[::-1]
     latest = search_rows(y, True, 2_000, 0, times=times, train_idx=np.arange(10_000))
     assert times[latest].min() == 8_000
+
+
+def test_leaderboard_lists_only_finished_trials() -> None:
+    # max_trials=2 leaves two of the four enqueued warm starts unrun ("waiting" in optuna).
+    fitted = dbt_automl.fit(churn_like_frame(300), {"target": "is_churned", "max_trials": 2})
+    states = [t.state for t in fitted.result.search.trials]
+    assert len(states) == 2 and set(states) <= {"complete", "pruned", "fail"}
