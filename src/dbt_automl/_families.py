@@ -8,6 +8,7 @@ final refit reproduces it.
 
 from __future__ import annotations
 
+import inspect
 import time
 from typing import Any
 
@@ -97,11 +98,11 @@ class RandomForest(Family):
         self.n_jobs = n_jobs
 
     def default(self, kind: str) -> dict[str, Any]:
-        """200 trees, half the features per split."""
+        """200 trees, sqrt of the features per split (scikit-learn's classifier default)."""
         return {
             "extra_trees": False,
             "n_estimators": 200,
-            "max_features": 0.5,
+            "max_features": "sqrt",
             "min_samples_leaf": 2,
             "class_weight": None,
         }
@@ -112,7 +113,7 @@ class RandomForest(Family):
         return {
             "extra_trees": trial.suggest_categorical(_p(n, "extra"), [False, True]),
             "n_estimators": trial.suggest_int(_p(n, "n_estimators"), 50, 400, log=True),
-            "max_features": trial.suggest_float(_p(n, "max_features"), 0.1, 1.0),
+            "max_features": trial.suggest_float(_p(n, "max_features"), 0.05, 1.0, log=True),
             "min_samples_leaf": trial.suggest_int(_p(n, "msl"), 1, 30, log=True),
             "class_weight": _class_weight(trial, n, kind, [None, "balanced_subsample"]),
         }
@@ -158,12 +159,12 @@ class HistGradientBoosting(Family):
 
     name = "hist_gradient_boosting"
     CHUNK = 50
-    MAX_ITER = 1000
 
     def default(self, kind: str) -> dict[str, Any]:
-        """scikit-learn's defaults (learning rate 0.1)."""
+        """scikit-learn's defaults exactly, so the search always contains that baseline."""
         return {
             "learning_rate": 0.1,
+            "max_iter": 100,
             "max_leaf_nodes": 31,
             "min_samples_leaf": 20,
             "l2_regularization": 0.0,
@@ -175,6 +176,7 @@ class HistGradientBoosting(Family):
         n = self.name
         return {
             "learning_rate": trial.suggest_float(_p(n, "lr"), 0.01, 0.3, log=True),
+            "max_iter": trial.suggest_int(_p(n, "max_iter"), 50, 1000, log=True),
             "max_leaf_nodes": trial.suggest_int(_p(n, "leaves"), 7, 127, log=True),
             "min_samples_leaf": trial.suggest_int(_p(n, "msl"), 2, 200, log=True),
             "l2_regularization": trial.suggest_float(_p(n, "l2"), 1e-6, 10.0, log=True),
@@ -182,7 +184,7 @@ class HistGradientBoosting(Family):
         }
 
     def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
-        """HistGradientBoosting{Classifier,Regressor}, early stopping on an inner 10 %."""
+        """HistGradientBoosting{Classifier,Regressor}; early stopping above 10k rows ('auto')."""
         from sklearn import ensemble
 
         kwargs = {k: v for k, v in params.items() if k != "class_weight"}
@@ -191,8 +193,7 @@ class HistGradientBoosting(Family):
         else:
             cls = ensemble.HistGradientBoostingClassifier
             kwargs["class_weight"] = params.get("class_weight")
-        kwargs.setdefault("max_iter", self.MAX_ITER)
-        return cls(**kwargs, early_stopping=True, n_iter_no_change=20, random_state=seed)
+        return cls(**kwargs, early_stopping="auto", random_state=seed)
 
     def fit(
         self,
@@ -286,7 +287,11 @@ class LightGBM(Family):
         callbacks = [stop_at_deadline]
         kwargs: dict[str, Any] = {}
         if valid is not None:
-            kwargs["eval_set"] = [valid]
+            # LightGBM 4.7 renamed eval_set to eval_X / eval_y; older releases know only eval_set.
+            if "eval_X" in inspect.signature(estimator.fit).parameters:
+                kwargs.update(eval_X=(valid[0],), eval_y=(valid[1],))
+            else:
+                kwargs["eval_set"] = [valid]
             callbacks.append(lightgbm.early_stopping(50, verbose=False))
         estimator.fit(X, y, callbacks=callbacks, **kwargs)
         rounds = estimator.best_iteration_ or estimator.n_estimators_
