@@ -46,6 +46,7 @@ class AutomlConfig:
     calibrate: bool = True
     feature_selection: bool = True
     search_max_rows: int = 50_000
+    bagging: bool = False
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def error(self, key: str, message: str, fix: str) -> ConfigError:
@@ -142,6 +143,7 @@ def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig
         calibrate=bool(raw.get("calibrate", True)),
         feature_selection=bool(raw.get("feature_selection", True)),
         search_max_rows=int(_number(raw, "search_max_rows", 50_000, model_name)),
+        bagging=bool(raw.get("bagging", False)),
         raw=dict(raw),
     )
     _check_ranges(cfg)

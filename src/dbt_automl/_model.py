@@ -14,7 +14,7 @@ class AutoMLModel:
     """Preprocessing + estimator + classes + threshold, so scoring replays training exactly.
 
     Args:
-        preprocessor: the fitted ColumnTransformer.
+        preprocessor: the fitted ColumnTransformer (None when the estimator brings its own).
         estimator: the fitted estimator.
         kind: ``binary``, ``multiclass`` or ``regression``.
         classes: original class labels in the estimator's column order (classification).
@@ -24,7 +24,7 @@ class AutoMLModel:
 
     def __init__(
         self,
-        preprocessor: ColumnTransformer,
+        preprocessor: ColumnTransformer | None,
         estimator: BaseEstimator,
         kind: str,
         classes: list[Any] | None = None,
@@ -40,7 +40,8 @@ class AutoMLModel:
 
     def predict_raw(self, frame: pd.DataFrame) -> np.ndarray:
         """Class probabilities (n, k) for classification, values (n,) for regression."""
-        X = self.preprocessor.transform(frame)
+        # A fold-bagged estimator carries one preprocessor per fold and takes the frame itself.
+        X = frame if self.preprocessor is None else self.preprocessor.transform(frame)
         if self.kind == "regression":
             return np.asarray(self.estimator.predict(X), dtype=float)
         proba = np.asarray(self.estimator.predict_proba(X), dtype=float)

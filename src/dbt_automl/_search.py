@@ -12,7 +12,7 @@ from dbt_automl._families import Family
 from dbt_automl._log import Logger
 from dbt_automl._tasks import Metric, best_f1_threshold
 
-KEEP_CANDIDATES = 25  # validation predictions kept for ensembling (the best trials)
+KEEP_CANDIDATES = 12  # best trials kept (predictions and fold models) for the ensemble
 
 
 @dataclass
@@ -23,6 +23,7 @@ class Fold:
     y_train: np.ndarray
     X_valid: np.ndarray
     y_valid: np.ndarray
+    preprocessor: Any = None  # fitted on this fold's training rows
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Candidate:
     params: dict[str, Any]
     score: float
     pred: np.ndarray
+    fold_models: list[Any] = field(default_factory=list)  # one fitted estimator per fold
 
 
 @dataclass
@@ -116,7 +118,7 @@ class _Objective:
         family, params = self.families[name], self._params(trial, name)
         trial.set_user_attr("params", params)
         fit_s = predict_s = 0.0
-        preds, overrides = [], []
+        preds, overrides, models = [], [], []
         for step, fold in enumerate(self.folds):
             if time.monotonic() > self.deadline and self.candidates:
                 # Never start a fold after the deadline, once some trial has completed.
@@ -131,6 +133,7 @@ class _Objective:
             fit_s += time.perf_counter() - start
             start = time.perf_counter()
             preds.append(predict(estimator, fold.X_valid, self.kind))
+            models.append(estimator)
             predict_s += time.perf_counter() - start
             trial.set_user_attr("fit_s", fit_s)
             trial.set_user_attr("predict_s", predict_s)
@@ -141,7 +144,7 @@ class _Objective:
         value = score_predictions(self.metric, self.kind, self.y_valid, pred)
         refit = _refit_params(params, overrides)
         trial.set_user_attr("refit_params", refit)
-        self._keep(Candidate(trial.number, name, refit, value, pred))
+        self._keep(Candidate(trial.number, name, refit, value, pred, models))
         return value
 
     def _keep(self, candidate: Candidate) -> None:

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from dbt_automl._calibrate import calibration_curve, choose_calibrator
 from dbt_automl._config import AutomlConfig
-from dbt_automl._ensemble import WeightedEnsemble, greedy_weights
+from dbt_automl._ensemble import FoldBagged, WeightedEnsemble, greedy_weights
 from dbt_automl._errors import ConfigError, TrainingDataError
 from dbt_automl._families import Family, make_families
 from dbt_automl._importance import fold_model, permutation_importance, useless, without
@@ -82,7 +82,7 @@ def _prepare_folds(
     for train, valid in splits:
         pre = build_preprocessor(schema, kind, seed)
         X_train = pre.fit_transform(frame.iloc[train], y[train])
-        folds.append(Fold(X_train, y[train], pre.transform(frame.iloc[valid]), y[valid]))
+        folds.append(Fold(X_train, y[train], pre.transform(frame.iloc[valid]), y[valid], pre))
     return folds
 
 
@@ -194,11 +194,17 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         )
     members, oof, decisions = _select(search, cfg, metric, target.kind)
     decisions["leakage_warnings"] = warnings_found
-    decisions["validation"] = {"split": split_kind, "folds": n_folds, "search_s": search.search_s}
+    decisions["validation"] = {
+        "split": split_kind,
+        "folds": n_folds,
+        "search_rows": len(search_idx),
+        "search_s": search.search_s,
+    }
+    bagged = cfg.bagging and n_folds > 1 and len(search_idx) == len(train_idx)
     schema = _select_features(
-        frame_train,
-        y_train,
-        splits[0],
+        frame_search,
+        y_search,
+        (folds[0], splits[0]),
         schema,
         target,
         members,
@@ -207,13 +213,21 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         cfg,
         log,
         decisions,
+        allow_drop=n_folds == 1,
     )
     calibrator, threshold = _decide(target, oof, search.y_valid, cfg, metric, decisions)
-    model = _refit(frame_train, y_train, schema, target, members, families, cfg)
+    if bagged:
+        model = _bag(folds, target, members)
+        decisions["final_model"] = f"{n_folds} fold models per member, averaged (no refit)"
+    else:
+        model = _refit(frame_train, y_train, schema, target, members, families, cfg)
+        decisions["final_model"] = "members refitted on all training rows"
     model.calibrator, model.threshold = calibrator, threshold
     raw_test = model.predict_raw(frame.iloc[test_idx])
     test_metrics = evaluate(target.kind, target.y[test_idx], raw_test, threshold or 0.5)
-    decisions["preprocessing"] = describe_fitted(model.preprocessor, schema)
+    decisions["preprocessing"] = describe_fitted(
+        model.preprocessor or folds[0].preprocessor, schema
+    )
     if target.kind == "binary":
         decisions["calibration_curve"] = calibration_curve(target.y[test_idx], raw_test[:, 1])
     log.info(
@@ -268,7 +282,7 @@ def _select(
 def _select_features(
     frame: pd.DataFrame,
     y: np.ndarray,
-    split: tuple[np.ndarray, np.ndarray],
+    fold: tuple[Fold, tuple[np.ndarray, np.ndarray]],
     schema: FeatureSchema,
     target: Target,
     members: list[tuple[Candidate, float]],
@@ -277,45 +291,43 @@ def _select_features(
     cfg: AutomlConfig,
     log: Logger,
     decisions: dict[str, Any],
+    allow_drop: bool,
 ) -> FeatureSchema:
     """Record permutation importances; drop columns that never helped if that costs nothing.
 
-    Measured with the heaviest ensemble member refitted on the first fold; the drop is kept
-    only when the same fold scores at least as well without those columns.
+    Importance is measured with the heaviest member's first-fold model, as fitted in the
+    search (no extra fit). Columns are dropped only with holdout validation (large tables:
+    enough rows for the evidence) and only when a refit without them scores no worse.
     """
     best = max(members, key=lambda m: m[1])[0]
-    family, (train, valid) = families[best.family], split
-
-    def fold_score(candidate_schema: FeatureSchema) -> tuple[float, Any]:
-        model = fold_model(
-            frame, y, train, candidate_schema, target.kind, family, best.params, cfg.seed
-        )
-        raw = model.predict_raw(frame.iloc[valid][candidate_schema.names()])
-        return score_predictions(metric, target.kind, y[valid], raw), model
-
-    base, model = fold_score(schema)
+    data, (train, valid) = fold
+    model = AutoMLModel(data.preprocessor, best.fold_models[0], target.kind)
+    base = score_predictions(metric, target.kind, y[valid], model.predict_raw(frame.iloc[valid]))
     importance = permutation_importance(
         model, frame.iloc[valid], y[valid], metric, target.kind, cfg.seed, schema.names()
     )
     decisions["feature_importance"] = importance
     drop = useless(importance)
+    selection: dict[str, Any] = {"dropped": [], "candidates": drop}
+    decisions["feature_selection"] = selection
+    if not allow_drop:
+        selection["skipped"] = "cross-validated small table: one fold is too noisy to drop on"
+        return schema
     if not cfg.feature_selection or not drop or len(drop) == len(schema.columns):
-        decisions["feature_selection"] = {"dropped": [], "candidates": drop}
         return schema
     reduced = without(schema, drop, "no permutation importance on validation (selection)")
-    score, _ = fold_score(reduced)
+    family = families[best.family]
+    refit = fold_model(frame, y, train, reduced, target.kind, family, best.params, cfg.seed)
+    score = score_predictions(
+        metric, target.kind, y[valid], refit.predict_raw(frame.iloc[valid][reduced.names()])
+    )
     sign = 1 if metric.greater_is_better else -1
-    kept = sign * score >= sign * base - 1e-4
-    decisions["feature_selection"] = {
-        "dropped": drop if kept else [],
-        "candidates": drop,
-        "fold_score_all": base,
-        "fold_score_selected": score,
-    }
-    if kept:
-        log.info(f"{cfg.model_name}: dropping {len(drop)} columns with no importance: {drop}")
-        return reduced
-    return schema
+    selection.update(fold_score_all=base, fold_score_selected=score)
+    if sign * score < sign * base - 1e-4:
+        return schema
+    selection["dropped"] = drop
+    log.info(f"{cfg.model_name}: dropping {len(drop)} columns with no importance: {drop}")
+    return reduced
 
 
 def _decide(
@@ -337,6 +349,17 @@ def _decide(
     threshold, why = tune_threshold(y_valid, oof[:, 1], metric.name, cfg.costs)
     decisions["threshold"] = {"value": threshold, "reason": why}
     return calibrator, threshold
+
+
+def _bag(folds: list[Fold], target: Target, members: list[tuple[Candidate, float]]) -> AutoMLModel:
+    """The members' fold models as fitted in the search, averaged over folds."""
+    estimator = FoldBagged(
+        [fold.preprocessor for fold in folds],
+        [candidate.fold_models for candidate, _ in members],
+        [weight for _, weight in members],
+        target.kind,
+    )
+    return AutoMLModel(None, estimator, target.kind, target.classes)
 
 
 def _refit(

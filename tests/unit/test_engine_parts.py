@@ -121,3 +121,18 @@ def test_leaderboard_lists_only_finished_trials() -> None:
     fitted = dbt_automl.fit(churn_like_frame(300), {"target": "is_churned", "max_trials": 2})
     states = [t.state for t in fitted.result.search.trials]
     assert len(states) == 2 and set(states) <= {"complete", "pruned", "fail"}
+
+
+def test_bagging_averages_fold_models_and_survives_a_pickle(tmp_path) -> None:
+    import joblib
+
+    frame = churn_like_frame(400, seed=6)
+    settings = {"target": "is_churned", "max_trials": 4, "bagging": True, "cv_folds": 3}
+    fitted = dbt_automl.fit(frame, settings)
+    assert fitted.result.decisions["final_model"].startswith("3 fold models")
+    joblib.dump(fitted.result.model, tmp_path / "m.joblib")
+    loaded = joblib.load(tmp_path / "m.joblib")
+    from dbt_automl._preprocess import to_frame
+
+    rows = to_frame(__import__("pyarrow").Table.from_pandas(frame), fitted.result.schema)
+    np.testing.assert_allclose(loaded.predict_raw(rows), fitted.predict_proba(frame))
