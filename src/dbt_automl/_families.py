@@ -52,6 +52,14 @@ def _p(family: str, name: str) -> str:
     return f"{family}__{name}"
 
 
+def _estimator_kwargs(params: dict[str, Any], kind: str, drop: tuple[str, ...] = ()) -> dict:
+    """Search parameters as estimator arguments: regressors take no ``class_weight``."""
+    kwargs = {k: v for k, v in params.items() if k != "class_weight" and k not in drop}
+    if kind != "regression":
+        kwargs["class_weight"] = params.get("class_weight")
+    return kwargs
+
+
 def _class_weight(trial: optuna.Trial, family: str, kind: str, choices: list) -> Any:
     if kind == "regression":
         return None
@@ -124,11 +132,8 @@ class RandomForest(Family):
 
         prefix = "ExtraTrees" if params["extra_trees"] else "RandomForest"
         suffix = "Regressor" if kind == "regression" else "Classifier"
-        kwargs = {k: v for k, v in params.items() if k not in ("extra_trees", "class_weight")}
-        if kind != "regression":
-            kwargs["class_weight"] = params["class_weight"]
         return getattr(ensemble, prefix + suffix)(
-            **kwargs,
+            **_estimator_kwargs(params, kind, drop=("extra_trees",)),
             bootstrap=True,
             max_samples=self.max_samples,
             n_jobs=self.n_jobs,
@@ -187,13 +192,12 @@ class HistGradientBoosting(Family):
         """HistGradientBoosting{Classifier,Regressor}; early stopping above 10k rows ('auto')."""
         from sklearn import ensemble
 
-        kwargs = {k: v for k, v in params.items() if k != "class_weight"}
-        if kind == "regression":
-            cls = ensemble.HistGradientBoostingRegressor
-        else:
-            cls = ensemble.HistGradientBoostingClassifier
-            kwargs["class_weight"] = params.get("class_weight")
-        return cls(**kwargs, early_stopping="auto", random_state=seed)
+        cls = (
+            ensemble.HistGradientBoostingRegressor
+            if kind == "regression"
+            else ensemble.HistGradientBoostingClassifier
+        )
+        return cls(**_estimator_kwargs(params, kind), early_stopping="auto", random_state=seed)
 
     def fit(
         self,
@@ -252,12 +256,8 @@ class LightGBM(Family):
         """LGBMClassifier / LGBMRegressor, quiet, deterministic."""
         import lightgbm
 
-        kwargs = {k: v for k, v in params.items() if k != "class_weight"}
-        if kind == "regression":
-            cls = lightgbm.LGBMRegressor
-        else:
-            cls = lightgbm.LGBMClassifier
-            kwargs["class_weight"] = params.get("class_weight")
+        cls = lightgbm.LGBMRegressor if kind == "regression" else lightgbm.LGBMClassifier
+        kwargs = _estimator_kwargs(params, kind)
         kwargs.setdefault("n_estimators", self.MAX_ROUNDS)
         return cls(
             **kwargs,

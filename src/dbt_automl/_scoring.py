@@ -89,24 +89,14 @@ def score_batches(
     """Predict each input batch and yield the matching output batch."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1):  # one core per model, as in _train.fit_automl
-        yield from _score(model, metadata, batches, schema, scored_at)
-
-
-def _score(
-    model: AutoMLModel,
-    metadata: dict,
-    batches: Iterator[pa.RecordBatch],
-    schema: pa.Schema,
-    scored_at: datetime,
-) -> Iterator[pa.RecordBatch]:
     features = FeatureSchema.from_dict(metadata["features"])
     ids = [c["name"] for c in metadata["id_columns"]]
     keys = [class_key(c) for c in (model.classes or [])]
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        raw = model.predict_raw(to_frame(batch, features))
+        with threadpool_limits(limits=1):  # one core per model, as in _train.fit_automl
+            raw = model.predict_raw(to_frame(batch, features))
         columns: list[pa.Array] = [batch.column(name) for name in ids]
         columns.append(pa.array(model.labels(raw).tolist(), type=schema.field("prediction").type))
         if model.kind == "binary":

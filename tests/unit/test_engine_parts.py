@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import dbt_automl
@@ -134,5 +135,5 @@ def test_bagging_averages_fold_models_and_survives_a_pickle(tmp_path) -> None:
     loaded = joblib.load(tmp_path / "m.joblib")
     from dbt_automl._preprocess import to_frame
 
-    rows = to_frame(__import__("pyarrow").Table.from_pandas(frame), fitted.result.schema)
+    rows = to_frame(pa.Table.from_pandas(frame), fitted.result.schema)
     np.testing.assert_allclose(loaded.predict_raw(rows), fitted.predict_proba(frame))
