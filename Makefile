@@ -41,3 +41,13 @@ test: lint
 
 clean:
 	rm -rf target dbt_packages lake/raw lake/models logs
+
+# Quality benchmark (bench/quality.py): side venvs for AutoGluon and FLAML, then the run.
+BUDGET ?= 60
+.PHONY: bench-setup bench-quality
+
+bench-setup: $(STAMP)
+	bash bench/setup.sh
+
+bench-quality: bench-setup
+	$(BIN)/python bench/quality.py --budget $(BUDGET)
