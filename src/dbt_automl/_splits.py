@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.model_selection import (
@@ -110,3 +111,54 @@ def search_rows(
         index, train_size=max_rows, random_state=seed, stratify=y if stratify else None
     )
     return np.sort(sample)
+
+
+@dataclass(frozen=True)
+class ValidationPlan:
+    """Which rows train, which test, which the search sees, and its folds (positions into
+    ``train`` rows)."""
+
+    train: np.ndarray
+    test: np.ndarray
+    search: np.ndarray
+    folds: list[Split]
+    split: str  # time-ordered | group-aware | stratified | random
+
+    def describe(self) -> str:
+        """E.g. '5-fold' or 'holdout on a 50000-row sample', for the log."""
+        text = "holdout" if len(self.folds) == 1 else f"{len(self.folds)}-fold"
+        if len(self.search) < len(self.train):
+            text += f" on a {len(self.search)}-row sample"
+        return text
+
+
+def plan_validation(
+    y: np.ndarray,
+    stratify: bool,
+    test_size: float,
+    seed: int,
+    search_max_rows: int,
+    folds: int | None = None,
+    groups: np.ndarray | None = None,
+    times: np.ndarray | None = None,
+) -> ValidationPlan:
+    """Test split, search sample and validation folds, all honouring groups and time order."""
+    train, test = holdout_split(y, stratify, test_size, seed, groups, times)
+    y_train = y[train]
+    search = search_rows(y_train, stratify, search_max_rows, seed, times, groups, train)
+    n_folds = folds or default_folds(len(search))
+    splits = cv_splits(
+        y_train[search],
+        stratify,
+        n_folds,
+        seed,
+        None if groups is None else groups[train][search],
+        None if times is None else times[train][search],
+    )
+    if times is not None:
+        kind = "time-ordered"
+    elif groups is not None:
+        kind = "group-aware"
+    else:
+        kind = "stratified" if stratify else "random"
+    return ValidationPlan(train, test, search, splits, kind)

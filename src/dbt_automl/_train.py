@@ -28,7 +28,7 @@ from dbt_automl._preprocess import (
     to_frame,
 )
 from dbt_automl._search import Candidate, Fold, SearchResult, run_search, score_predictions
-from dbt_automl._splits import cv_splits, default_folds, holdout_split, search_rows
+from dbt_automl._splits import plan_validation
 from dbt_automl._target import Target, encode_target
 from dbt_automl._tasks import METRICS, Metric, evaluate, metric_for, tune_threshold
 
@@ -136,45 +136,30 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     for gone in schema.dropped:
         log.info(f"{cfg.model_name}: dropping column {gone.name!r}: {gone.reason}")
     frame = to_frame(table, schema)
-    stratify = target.kind != "regression"
-    train_idx, test_idx = holdout_split(target.y, stratify, cfg.test_size, cfg.seed, groups, times)
-    y_train = target.y[train_idx]
-    search_idx = search_rows(
-        y_train, stratify, cfg.search_max_rows, cfg.seed, times, groups, train_idx
-    )
-    y_search = y_train[search_idx]
-    n_folds = cfg.cv_folds or default_folds(len(search_idx))
-    splits = cv_splits(
-        y_search,
-        stratify,
-        n_folds,
+    plan = plan_validation(
+        target.y,
+        target.kind != "regression",
+        cfg.test_size,
         cfg.seed,
-        None if groups is None else groups[train_idx][search_idx],
-        None if times is None else times[train_idx][search_idx],
+        cfg.search_max_rows,
+        cfg.cv_folds,
+        groups,
+        times,
     )
-    split_kind = (
-        "time-ordered"
-        if times is not None
-        else "group-aware"
-        if groups is not None
-        else "stratified"
-        if stratify
-        else "random"
-    )
-    validation = "holdout" if n_folds == 1 else f"{n_folds}-fold"
-    if len(search_idx) < len(train_idx):
-        validation += f" on a {len(search_idx)}-row sample"
+    train_idx, test_idx, n_folds = plan.train, plan.test, len(plan.folds)
+    y_train = target.y[train_idx]
+    y_search = y_train[plan.search]
     log.info(
         f"{cfg.model_name}: {target.kind} on {len(train_idx)} rows x {len(schema.columns)} "
-        f"features ({len(test_idx)} held out for test, {split_kind}, {validation} "
+        f"features ({len(test_idx)} held out for test, {plan.split}, {plan.describe()} "
         f"validation), metric {metric.name}, budget {cfg.time_budget_s:.0f}s"
     )
     frame_train = frame.iloc[train_idx]
     warnings_found = leakage_warnings(frame_train, y_train, target.kind, schema)
     for message in warnings_found:
         log.warning(f"{cfg.model_name}: {message}")
-    frame_search = frame_train.iloc[search_idx]
-    folds = _prepare_folds(frame_search, y_search, splits, schema, target.kind, cfg.seed)
+    frame_search = frame_train.iloc[plan.search]
+    folds = _prepare_folds(frame_search, y_search, plan.folds, schema, target.kind, cfg.seed)
     families = make_families(cfg.families, len(train_idx), cfg.n_jobs)
     search = run_search(
         folds,
@@ -195,16 +180,16 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     members, oof, decisions = _select(search, cfg, metric, target.kind)
     decisions["leakage_warnings"] = warnings_found
     decisions["validation"] = {
-        "split": split_kind,
+        "split": plan.split,
         "folds": n_folds,
-        "search_rows": len(search_idx),
+        "search_rows": len(plan.search),
         "search_s": search.search_s,
     }
-    bagged = cfg.bagging and n_folds > 1 and len(search_idx) == len(train_idx)
+    bagged = cfg.bagging and n_folds > 1 and len(plan.search) == len(train_idx)
     schema = _select_features(
         frame_search,
         y_search,
-        (folds[0], splits[0]),
+        (folds[0], plan.folds[0]),
         schema,
         target,
         members,
