@@ -23,7 +23,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-START, END = "<!-- budget:start -->", "<!-- budget:end -->"
+from sections import markers, write_section  # noqa: E402
+
+START, END = markers("budget")
 
 
 def run_one(name: str, budget: float) -> dict:
@@ -91,17 +93,6 @@ def report(rows: list[dict], budget: float) -> str:
     return "\n".join([*lines, "", END]) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (between its markers) or append it."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> int:
     """Run every table (or one, with --one) and write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -122,7 +113,7 @@ def main() -> int:
         print(json.dumps(rows[-1]), flush=True)
     section = report(rows, args.budget)
     print(section)
-    write_section(Path(args.out), section)
+    write_section(Path(args.out), section, "budget")
     return (
         0 if all("error" not in r and r["search_s"] <= 1.1 * args.budget + 3 for r in rows) else 1
     )

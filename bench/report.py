@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import sections
 from scipy.stats import rankdata
+from sections import markers
 from tables import Split
 
-START, END = "<!-- quality:start -->", "<!-- quality:end -->"
+START, END = markers("quality")
 GREATER_IS_BETTER = {"roc_auc": True, "log_loss": False, "rmse": False}
 BASELINE, ENGINE = "hgb", "dbt_automl"
 TOLERANCE = 0.01  # dbt-automl may trail default HGB by at most 1% of the metric
@@ -247,13 +249,5 @@ def render(records: Records, splits: list[Split], systems: list[str], context: d
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the text between the markers (or append the section) in ``path``."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    """Replace the quality section of ``path`` (see sections.write_section)."""
+    sections.write_section(path, section, "quality")

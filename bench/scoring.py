@@ -22,7 +22,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
-START, END = "<!-- scoring:start -->", "<!-- scoring:end -->"
+sys.path.insert(0, str(HERE))
+
+from sections import markers, write_section  # noqa: E402
+
+START, END = markers("scoring")
 FEATURES = """range as id, (range % 97) / 97.0 as x1, ((range * 7) % 101) / 101.0 as x2,
     ['a', 'b', 'c', 'd'][1 + (range % 4)::int] as segment,
     ((range * 13) % 89) / 89.0 + (range % 3) as x3"""
@@ -111,17 +115,6 @@ def report(results: list[dict]) -> str:
     return "\n".join([*lines, "", END]) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this script's section of ``path`` (between its markers) or append it."""
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    if START in text and END in text:
-        head, rest = text.split(START, 1)
-        text = head + section + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
-
-
 def main() -> int:
     """Prepare once, measure each (rows, mode) in a fresh process, write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -145,7 +138,7 @@ def main() -> int:
                 print(json.dumps(results[-1]), flush=True)
     section = report(results)
     print(section)
-    write_section(Path(args.out), section)
+    write_section(Path(args.out), section, "scoring")
     return 0
 
 
