@@ -51,3 +51,11 @@ bench-setup: $(STAMP)
 
 bench-quality: bench-setup
 	$(BIN)/python bench/quality.py --budget $(BUDGET)
+
+# Time-budget and scoring-memory benchmarks (main venv only).
+.PHONY: bench-budget bench-scoring
+bench-budget: bench-setup
+	$(BIN)/python bench/budget.py --budget 30
+
+bench-scoring: $(STAMP)
+	$(BIN)/python bench/scoring.py
