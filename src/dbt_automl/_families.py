@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,27 @@ def _estimator_kwargs(params: dict[str, Any], kind: str, drop: tuple[str, ...] =
     if kind != "regression":
         kwargs["class_weight"] = params.get("class_weight")
     return kwargs
+
+
+def _grow(
+    estimator: BaseEstimator,
+    X: np.ndarray,
+    y: np.ndarray,
+    size: str,
+    chunk: int,
+    deadline: float,
+    done: Callable[[], bool] = lambda: False,
+) -> int:
+    """Fit with warm start, ``chunk`` more trees or rounds at a time, up to the estimator's own
+    ``size``, until ``done()`` or the deadline; return the size reached."""
+    limit = getattr(estimator, size)
+    estimator.set_params(warm_start=True, **{size: min(chunk, limit)})
+    estimator.fit(X, y)
+    while getattr(estimator, size) < limit and not done() and time.monotonic() < deadline:
+        estimator.set_params(**{size: min(getattr(estimator, size) + chunk, limit)})
+        estimator.fit(X, y)
+    estimator.set_params(warm_start=False)
+    return int(getattr(estimator, size))
 
 
 def _class_weight(trial: optuna.Trial, family: str, kind: str, choices: list) -> Any:
@@ -149,14 +171,7 @@ class RandomForest(Family):
         deadline: float = float("inf"),
     ) -> dict[str, Any]:
         """Grow CHUNK trees at a time (warm start) until all are grown or time is up."""
-        target = estimator.n_estimators
-        estimator.set_params(warm_start=True, n_estimators=min(self.CHUNK, target))
-        estimator.fit(X, y)
-        while estimator.n_estimators < target and time.monotonic() < deadline:
-            estimator.set_params(n_estimators=min(estimator.n_estimators + self.CHUNK, target))
-            estimator.fit(X, y)
-        estimator.set_params(warm_start=False)
-        return {"n_estimators": estimator.n_estimators}
+        return {"n_estimators": _grow(estimator, X, y, "n_estimators", self.CHUNK, deadline)}
 
 
 class HistGradientBoosting(Family):
@@ -208,13 +223,11 @@ class HistGradientBoosting(Family):
         deadline: float = float("inf"),
     ) -> dict[str, Any]:
         """Add CHUNK rounds at a time until early stopping, max_iter or the deadline."""
-        limit = estimator.max_iter
-        estimator.set_params(warm_start=True, max_iter=min(self.CHUNK, limit))
-        estimator.fit(X, y)
-        while estimator.n_iter_ == estimator.max_iter < limit and time.monotonic() < deadline:
-            estimator.set_params(max_iter=min(estimator.max_iter + self.CHUNK, limit))
-            estimator.fit(X, y)
-        estimator.set_params(warm_start=False)
+
+        def early_stopped() -> bool:
+            return estimator.n_iter_ < estimator.max_iter
+
+        _grow(estimator, X, y, "max_iter", self.CHUNK, deadline, early_stopped)
         return {"max_iter": int(estimator.n_iter_)}
 
 
