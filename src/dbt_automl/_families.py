@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -171,7 +172,12 @@ class RandomForest(Family):
         deadline: float = float("inf"),
     ) -> dict[str, Any]:
         """Grow CHUNK trees at a time (warm start) until all are grown or time is up."""
-        return {"n_estimators": _grow(estimator, X, y, "n_estimators", self.CHUNK, deadline)}
+        with warnings.catch_warnings():
+            # scikit-learn warns that balanced class weights may drift across warm starts on
+            # different data; every chunk here refits the same rows, so the weights are exact.
+            warnings.filterwarnings("ignore", message="class_weight presets", category=UserWarning)
+            grown = _grow(estimator, X, y, "n_estimators", self.CHUNK, deadline)
+        return {"n_estimators": grown}
 
 
 class HistGradientBoosting(Family):
