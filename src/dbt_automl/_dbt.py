@@ -6,7 +6,9 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -204,8 +206,6 @@ def score(
             "Fix: build the model first (`dbt build --select <model>`)"
         )
     name, version, artifact_path = found[0]
-    from pathlib import Path
-
     fitted, metadata = load_version(Path(artifact_path).parent)
     schema_in = rows.limit(0).to_arrow_table().schema
     check_rows(metadata, schema_in, scores_name)
@@ -219,7 +219,7 @@ def score(
     log.info(f"{scores_name}: scoring with {name} v{version} in batches of {batch_size} rows")
     started = time.perf_counter()
 
-    def batches():  # noqa: ANN202
+    def batches() -> Iterator[pa.RecordBatch]:
         count = 0
         for out in score_batches(fitted, metadata, iter(reader), schema_out, scored_at):
             count += out.num_rows
