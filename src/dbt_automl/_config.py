@@ -47,6 +47,7 @@ class AutomlConfig:
     feature_selection: bool = True
     search_max_rows: int = 50_000
     bagging: bool = False
+    refit_full: bool | str = "auto"
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def error(self, key: str, message: str, fix: str) -> ConfigError:
@@ -144,6 +145,7 @@ def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig
         feature_selection=bool(raw.get("feature_selection", True)),
         search_max_rows=int(_number(raw, "search_max_rows", 50_000, model_name)),
         bagging=bool(raw.get("bagging", False)),
+        refit_full=raw.get("refit_full", "auto"),
         raw=dict(raw),
     )
     _check_ranges(cfg)
@@ -178,6 +180,10 @@ def _check_ranges(cfg: AutomlConfig) -> None:
     if cfg.search_max_rows < 1000:
         raise cfg.error(
             "search_max_rows", f"must be >= 1000, got {cfg.search_max_rows}", "use 50000"
+        )
+    if cfg.refit_full not in (True, False, "auto"):
+        raise cfg.error(
+            "refit_full", f"must be true, false or auto, got {cfg.refit_full!r}", "use auto"
         )
     _check_costs(cfg)
     bad = [f for f in cfg.families if f not in FAMILIES]

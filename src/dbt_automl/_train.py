@@ -32,6 +32,8 @@ from dbt_automl._splits import plan_validation
 from dbt_automl._target import Target, encode_target
 from dbt_automl._tasks import METRICS, Metric, evaluate, metric_for, tune_threshold
 
+REFIT_FULL_MAX_ROWS = 100_000  # above, 20 % more rows barely helps and the refit costs most
+
 
 @dataclass
 class TrainResult:
@@ -210,6 +212,12 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     model.calibrator, model.threshold = calibrator, threshold
     raw_test = model.predict_raw(frame.iloc[test_idx])
     test_metrics = evaluate(target.kind, target.y[test_idx], raw_test, threshold or 0.5)
+    if not bagged and _refit_full(cfg, target.y):
+        # The test rows measured the model; now they also teach it (AutoGluon's refit_full).
+        # Reported metrics stay those of the model that never saw them: a conservative bound.
+        model = _refit(frame, target.y, schema, target, members, families, cfg)
+        model.calibrator, model.threshold = calibrator, threshold
+        decisions["final_model"] = "members refitted on all rows, test rows included"
     decisions["preprocessing"] = describe_fitted(
         model.preprocessor or folds[0].preprocessor, schema
     )
@@ -334,6 +342,12 @@ def _decide(
     threshold, why = tune_threshold(y_valid, oof[:, 1], metric.name, cfg.costs)
     decisions["threshold"] = {"value": threshold, "reason": why}
     return calibrator, threshold
+
+
+def _refit_full(cfg: AutomlConfig, y: np.ndarray) -> bool:
+    if cfg.refit_full == "auto":
+        return len(y) <= REFIT_FULL_MAX_ROWS
+    return bool(cfg.refit_full)
 
 
 def _bag(folds: list[Fold], target: Target, members: list[tuple[Candidate, float]]) -> AutoMLModel:

@@ -137,3 +137,15 @@ def test_bagging_averages_fold_models_and_survives_a_pickle(tmp_path) -> None:
 
     rows = to_frame(pa.Table.from_pandas(frame), fitted.result.schema)
     np.testing.assert_allclose(loaded.predict_raw(rows), fitted.predict_proba(frame))
+
+
+def test_refit_full_teaches_the_final_model_the_test_rows_too() -> None:
+    frame = churn_like_frame(300, seed=8)
+    base = {"target": "is_churned", "max_trials": 4}
+    full = dbt_automl.fit(frame, base)
+    held = dbt_automl.fit(frame, {**base, "refit_full": False})
+    assert full.result.decisions["final_model"].endswith("test rows included")
+    assert held.result.decisions["final_model"] == "members refitted on all training rows"
+    # Same search, same test metrics (measured before the full refit), different final model.
+    assert full.result.test_metrics == held.result.test_metrics
+    assert not np.allclose(full.predict_proba(frame), held.predict_proba(frame))
