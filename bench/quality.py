@@ -22,7 +22,7 @@ from pathlib import Path
 
 import psutil
 from report import Records, mean_load, render, write_section
-from runner import BENCH, ROOT, Cell, cached, missing_venvs, run_cell
+from runner import BENCH, ROOT, Cell, cached, engine_snapshot, missing_venvs, run_cell
 from tables import DATASETS, METRIC, Split, split, write_split
 
 SYSTEMS = ["dbt_automl", "autogluon", "flaml", "hgb"]
@@ -36,6 +36,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--systems", default=",".join(SYSTEMS), help="comma-separated systems")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
+    parser.add_argument(
+        "--engine-ref", default="HEAD", help="git commit of dbt-automl to measure (committed)"
+    )
     parser.add_argument("--fresh", action="store_true", help="ignore cached cells, run all")
     args = parser.parse_args(argv)
     args.tables = _choose(args.tables, list(DATASETS), "table")
@@ -63,7 +66,8 @@ def run_all(args: argparse.Namespace, splits: list[Split]) -> Records:
     for data in splits:
         train, test = write_split(data, args.results / "data" / data.dataset.name)
         for system in args.systems:
-            cell = Cell(data.dataset.name, system, args.budget, args.results)
+            engine = args.engine if system == "dbt_automl" else None
+            cell = Cell(data.dataset.name, system, args.budget, args.results, engine)
             record = None if args.fresh else cached(cell)
             label = f"{data.dataset.name:>14} {system:<11}"
             if record is None:
@@ -86,7 +90,8 @@ def context(args: argparse.Namespace, records: Records) -> dict:
     preamble = [
         f"Run {dt.date.today().isoformat()} on {os.cpu_count()} cores, {memory:.0f} GiB "
         f"({platform.machine()}, Python {platform.python_version()}); time budget "
-        f"**{args.budget:g} s** per AutoML fit. Versions: {version_text}.",
+        f"**{args.budget:g} s** per AutoML fit. Versions: {version_text}; dbt-automl is the "
+        f"committed `src/` of `{args.engine.commit[:10]}` (uncommitted edits not measured).",
         "",
         "Systems run one at a time, each in its own subprocess with every core: dbt-automl "
         "(`dbt_automl.fit`, seed 0, `n_jobs: -1`; it holds out 20% of what it is given as its "
@@ -124,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     missing = missing_venvs(args.systems)
     if missing:
         sys.exit(f"quality.py: no venv for {missing}; run `make bench-setup` first")
+    args.engine = engine_snapshot(args.results, args.engine_ref)
     splits = [split(DATASETS[name]) for name in args.tables]
     records = run_all(args, splits)
     section = render(records, splits, args.systems, context(args, records))

@@ -33,6 +33,35 @@ POLL_S = 0.1
 
 
 @dataclass(frozen=True)
+class Engine:
+    """The dbt-automl source a run measures: one commit, exported outside the work tree.
+
+    The project is installed editable and its ``src/`` changes while a long run goes on, so
+    the dbt-automl worker imports a ``git archive`` of one commit (put first on PYTHONPATH)
+    instead of the live tree: every table of a run sees the same engine.
+    """
+
+    commit: str
+    src: Path
+
+
+def engine_snapshot(results: Path, ref: str = "HEAD") -> Engine:
+    """Export ``src/`` at ``ref`` under ``results/engine/<commit>/`` (once per commit)."""
+    commit = subprocess.run(
+        ["git", "rev-parse", ref], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    dest = results / "engine" / commit[:12]
+    if not (dest / ".complete").exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", commit, "src"], cwd=ROOT, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        (dest / ".complete").touch()
+    return Engine(commit, dest / "src")
+
+
+@dataclass(frozen=True)
 class Cell:
     """One system on one table at one budget, and where its files live."""
 
@@ -40,6 +69,7 @@ class Cell:
     system: str
     budget: float
     results: Path
+    engine: Engine | None = None  # only for dbt_automl
 
     @property
     def folder(self) -> Path:
@@ -79,7 +109,7 @@ def _child_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _watch(cmd: list[str], log: Path, timeout_s: float) -> dict[str, Any]:
+def _watch(cmd: list[str], log: Path, timeout_s: float, env: dict[str, str]) -> dict[str, Any]:
     """Run ``cmd`` to completion; return its exit code (None on timeout) and measurements.
 
     CPU seconds come from ``RUSAGE_CHILDREN`` deltas (user + system, the whole tree once it
@@ -89,7 +119,7 @@ def _watch(cmd: list[str], log: Path, timeout_s: float) -> dict[str, Any]:
     start = time.perf_counter()
     timed_out = False
     with log.open("w") as out:
-        child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        child = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         proc = psutil.Process(child.pid)
         while child.poll() is None:
             peak = max(peak, _tree_rss(proc))
@@ -130,13 +160,17 @@ def run_cell(cell: Cell, data: Split, train: Path, test: Path) -> dict[str, Any]
     (cell.folder / "spec.json").write_text(json.dumps(spec, indent=2))
     cmd = [str(PYTHON[cell.system]), str(BENCH / "worker.py"), str(cell.folder / "spec.json")]
     timeout_s = max(10 * cell.budget, 600.0)
-    watch = _watch(cmd, cell.folder / "log.txt", timeout_s)
+    env = dict(os.environ)
+    if cell.engine is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(cell.engine.src), env.get("PYTHONPATH", "")])
+    watch = _watch(cmd, cell.folder / "log.txt", timeout_s, env)
     info_path = cell.folder / "info.json"
     info = json.loads(info_path.read_text()) if info_path.exists() else {"status": "error"}
     record: dict[str, Any] = {
         "table": cell.table,
         "system": cell.system,
         "budget": cell.budget,
+        "engine_commit": cell.engine.commit if cell.engine else None,
         **info,
         **watch,
         "peak_rss_mb": max(watch["tree_peak_rss_mb"], info.get("self_peak_rss_mb", 0.0)),
@@ -160,10 +194,12 @@ def _tail(log: Path, lines: int = 30) -> str:
 
 
 def cached(cell: Cell) -> dict[str, Any] | None:
-    """The cell's earlier result when it finished well; failures are run again."""
+    """The cell's earlier result when it finished well on the same engine; else None."""
     if not cell.cache.exists():
         return None
     record = json.loads(cell.cache.read_text())
+    if cell.engine is not None and record.get("engine_commit") != cell.engine.commit:
+        return None  # measured on another commit of dbt-automl
     return record if record.get("status") == "ok" else None
 
 

@@ -57,7 +57,8 @@ def run_dbt_automl(spec: Spec, train: pd.DataFrame, test: pd.DataFrame) -> tuple
         pred = _reorder(fitted.predict_proba(test), fitted.result.target.classes, spec["classes"])
     search = fitted.result.search
     model = f"{search.family} ({len(search.trials)} trials)"
-    return pred, {"fit_done": fit_done, "model": model, "version": dbt_automl.__version__}
+    info = {"fit_done": fit_done, "model": model, "imported_from": dbt_automl.__file__}
+    return pred, {**info, "version": dbt_automl.__version__}
 
 
 def _categorical(train: pd.DataFrame, test: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
