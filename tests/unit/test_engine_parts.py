@@ -149,3 +149,16 @@ def test_refit_full_teaches_the_final_model_the_test_rows_too() -> None:
     # Same search, same test metrics (measured before the full refit), different final model.
     assert full.result.test_metrics == held.result.test_metrics
     assert not np.allclose(full.predict_proba(frame), held.predict_proba(frame))
+
+
+def test_full_refit_is_skipped_when_it_would_overrun_the_budget() -> None:
+    import time
+
+    from dbt_automl._config import parse_config
+    from dbt_automl._train import _would_overrun
+
+    cfg = parse_config({"target": "y", "time_budget_s": 10}, "m")
+    now = time.perf_counter()
+    assert not _would_overrun(cfg, start=now, refit_s=1.0)
+    assert _would_overrun(cfg, start=now - 11.0, refit_s=1.0)  # 11 + 1.25 > 14
+    assert _would_overrun(cfg, start=now, refit_s=12.0)
