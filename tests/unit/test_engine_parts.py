@@ -160,5 +160,6 @@ def test_full_refit_is_skipped_when_it_would_overrun_the_budget() -> None:
     cfg = parse_config({"target": "y", "time_budget_s": 10}, "m")
     now = time.perf_counter()
     assert not _would_overrun(cfg, start=now, refit_s=1.0)
-    assert _would_overrun(cfg, start=now - 11.0, refit_s=1.0)  # 11 + 1.25 > 14
+    assert not _would_overrun(cfg, start=now - 11.0, refit_s=1.0)  # 12.25 <= 14
+    assert _would_overrun(cfg, start=now - 13.0, refit_s=1.0)  # 14.25 > 14
     assert _would_overrun(cfg, start=now, refit_s=12.0)
