@@ -5,7 +5,6 @@ Memory stays bounded by the batch size: rows are never gathered into one frame.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -115,8 +114,3 @@ def _probability_map(raw: np.ndarray, keys: list[str]) -> pa.MapArray:
     offsets = pa.array(np.arange(0, (n + 1) * k, k, dtype=np.int32))
     names = pa.array(np.tile(np.asarray(keys, dtype=object), n), type=pa.string())
     return pa.MapArray.from_arrays(offsets, names, pa.array(raw.ravel(), type=pa.float64()))
-
-
-def describe(metadata: dict) -> str:
-    """One line naming a version, for logs."""
-    return json.dumps({k: metadata[k] for k in ("model_name", "version", "kind")})
