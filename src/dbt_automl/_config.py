@@ -12,7 +12,16 @@ from dbt_automl._errors import ConfigError
 TASKS = ("classification", "regression")
 TASK_ALIASES = {"binary": "classification", "multiclass": "classification"}
 # Warm starts run in this order: fast, strong learners first, the slowest last.
-FAMILIES = ("linear", "lightgbm", "hist_gradient_boosting", "random_forest")
+FAMILIES = (
+    "linear",
+    "lightgbm",
+    "svm",
+    "knn",
+    "hist_gradient_boosting",
+    "random_forest",
+    "extra_trees",
+    "catboost",
+)
 MAX_BUDGET_ENV = "DBT_AUTOML_MAX_TIME_BUDGET_S"
 
 

@@ -180,6 +180,120 @@ class RandomForest(Family):
         return {"n_estimators": grown}
 
 
+class ExtraTrees(RandomForest):
+    """Extremely randomised trees as a family of their own, so that their default is always
+    tried: they err differently from bootstrapped forests and boosting, which the ensemble
+    needs (AutoGluon fits both forests for the same reason)."""
+
+    name = "extra_trees"
+
+    def default(self, kind: str) -> dict[str, Any]:
+        """200 extra trees, sqrt of the features per split, leaves of 2 rows."""
+        return {**super().default(kind), "extra_trees": True}
+
+    def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
+        """The forest space, always with extra trees."""
+        n = self.name
+        return {
+            "extra_trees": True,
+            "n_estimators": trial.suggest_int(_p(n, "n_estimators"), 50, 400, log=True),
+            "max_features": trial.suggest_float(_p(n, "max_features"), 0.05, 1.0, log=True),
+            "min_samples_leaf": trial.suggest_int(_p(n, "msl"), 1, 30, log=True),
+            "class_weight": _class_weight(trial, n, kind, [None, "balanced_subsample"]),
+        }
+
+
+class NearestNeighbors(Family):
+    """k-nearest neighbours on the standardised features.
+
+    Rarely the best model alone, but its errors differ from every tree model's, so it earns
+    ensemble weight on small, smooth tables (digits, wine). Prediction costs grow with
+    training rows times scored rows, so :func:`make_families` offers it only to small tables.
+    """
+
+    name = "knn"
+    MAX_ROWS = 20_000
+
+    def default(self, kind: str) -> dict[str, Any]:
+        """10 neighbours weighted by distance."""
+        return {"n_neighbors": 10, "weights": "distance", "p": 2}
+
+    def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
+        """Neighbour count, weighting, Manhattan or Euclidean distance."""
+        n = self.name
+        return {
+            "n_neighbors": trial.suggest_int(_p(n, "k"), 2, 100, log=True),
+            "weights": trial.suggest_categorical(_p(n, "weights"), ["uniform", "distance"]),
+            "p": trial.suggest_categorical(_p(n, "p"), [1, 2]),
+        }
+
+    def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
+        """KNeighborsClassifier / KNeighborsRegressor."""
+        from sklearn import neighbors
+
+        cls = (
+            neighbors.KNeighborsRegressor
+            if kind == "regression"
+            else neighbors.KNeighborsClassifier
+        )
+        return cls(**params)
+
+    def fit(
+        self,
+        estimator: BaseEstimator,
+        X: np.ndarray,
+        y: np.ndarray,
+        valid: tuple[np.ndarray, np.ndarray] | None = None,
+        deadline: float = float("inf"),
+    ) -> dict[str, Any]:
+        """Store the rows; a neighbour count above the row count is cut to it."""
+        estimator.set_params(n_neighbors=min(estimator.n_neighbors, len(X)))
+        estimator.fit(X, y)
+        return {}
+
+
+class SupportVector(Family):
+    """Kernel support vector machine (RBF), with Platt-scaled probabilities for
+    classification.
+
+    On small, smooth, dense tables (pixels, chemistry, spectra) it beats every tree model;
+    its fit costs grow with the square of the rows, so :func:`make_families` offers it only
+    to small tables.
+    """
+
+    name = "svm"
+    MAX_ROWS = 10_000
+
+    def default(self, kind: str) -> dict[str, Any]:
+        """C=1, gamma 'scale' (scikit-learn's defaults)."""
+        return {"C": 1.0, "gamma": "scale"}
+
+    def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
+        """C and the kernel width on log scales."""
+        n = self.name
+        params: dict[str, Any] = {
+            "C": trial.suggest_float(_p(n, "C"), 1e-2, 1e3, log=True),
+            "gamma": trial.suggest_float(_p(n, "gamma"), 1e-4, 1.0, log=True),
+        }
+        if kind == "regression":
+            params["epsilon"] = trial.suggest_float(_p(n, "epsilon"), 1e-3, 1.0, log=True)
+        return params
+
+    def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
+        """Sigmoid-calibrated SVC, or SVR on the standardised target."""
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.compose import TransformedTargetRegressor
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC, SVR
+
+        if kind == "regression":
+            # epsilon and C are on the target's scale: standardise it so one space fits all.
+            return TransformedTargetRegressor(SVR(**params), transformer=StandardScaler())
+        # Platt scaling fitted on 3 internal folds, one SVC refitted on all rows after
+        # (what SVC(probability=True) did before scikit-learn 1.9 deprecated it).
+        return CalibratedClassifierCV(SVC(**params), method="sigmoid", cv=3, ensemble=False)
+
+
 class HistGradientBoosting(Family):
     """scikit-learn's histogram gradient boosting, early-stopped, grown in chunks of rounds."""
 
@@ -317,12 +431,87 @@ class LightGBM(Family):
         return {"n_estimators": int(max(rounds, 1))}
 
 
+class CatBoost(Family):
+    """CatBoost: oblivious trees with ordered boosting, strong with default settings on small
+    tables, early-stopped on the validation fold and stopped at the deadline."""
+
+    name = "catboost"
+    MAX_ROUNDS = 2000
+
+    def __init__(self, n_jobs: int = 1) -> None:
+        self.n_jobs = n_jobs
+
+    def default(self, kind: str) -> dict[str, Any]:
+        """Depth 6, L2 3 (CatBoost's defaults) at learning rate 0.08."""
+        return {"learning_rate": 0.08, "depth": 6, "l2_leaf_reg": 3.0, "class_weight": None}
+
+    def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
+        """Learning rate, depth, L2; balanced class weights for classification."""
+        n = self.name
+        return {
+            "learning_rate": trial.suggest_float(_p(n, "lr"), 0.02, 0.3, log=True),
+            "depth": trial.suggest_int(_p(n, "depth"), 3, 8),
+            "l2_leaf_reg": trial.suggest_float(_p(n, "l2"), 0.5, 30.0, log=True),
+            "class_weight": _class_weight(trial, n, kind, [None, "Balanced"]),
+        }
+
+    def build(self, params: dict[str, Any], kind: str, seed: int) -> BaseEstimator:
+        """CatBoostClassifier / CatBoostRegressor, quiet, writing no files."""
+        import catboost
+
+        kwargs = {k: v for k, v in params.items() if k != "class_weight"}
+        kwargs.setdefault("iterations", self.MAX_ROUNDS)
+        if kind == "regression":
+            return catboost.CatBoostRegressor(**kwargs, **self._common(seed))
+        return catboost.CatBoostClassifier(
+            **kwargs, auto_class_weights=params.get("class_weight"), **self._common(seed)
+        )
+
+    def _common(self, seed: int) -> dict[str, Any]:
+        return {
+            "random_seed": seed,
+            "thread_count": self.n_jobs,
+            "verbose": False,
+            "allow_writing_files": False,
+        }
+
+    def fit(
+        self,
+        estimator: BaseEstimator,
+        X: np.ndarray,
+        y: np.ndarray,
+        valid: tuple[np.ndarray, np.ndarray] | None = None,
+        deadline: float = float("inf"),
+    ) -> dict[str, Any]:
+        """Early stopping on ``valid`` (50 rounds of patience) and at the deadline."""
+
+        class Deadline:
+            def after_iteration(self, info: Any) -> bool:
+                return time.monotonic() < deadline
+
+        kwargs: dict[str, Any] = {"callbacks": [Deadline()]}
+        if valid is not None:
+            kwargs.update(eval_set=valid, early_stopping_rounds=50, use_best_model=True)
+        estimator.fit(X, y, **kwargs)
+        return {"iterations": int(max(estimator.tree_count_, 1))}
+
+
 def make_families(names: tuple[str, ...], n_rows: int, n_jobs: int = 1) -> dict[str, Family]:
-    """The families named in the config, ready to search (``n_jobs`` threads per fit)."""
+    """The families named in the config, ready to search (``n_jobs`` threads per fit).
+
+    Nearest neighbours and support vector machines are left out above their ``MAX_ROWS``
+    training rows.
+    """
     available: dict[str, Family] = {
         "linear": Linear(),
         "random_forest": RandomForest(n_rows, n_jobs),
+        "extra_trees": ExtraTrees(n_rows, n_jobs),
         "hist_gradient_boosting": HistGradientBoosting(),
         "lightgbm": LightGBM(n_jobs),
+        "catboost": CatBoost(n_jobs),
+        "knn": NearestNeighbors(),
+        "svm": SupportVector(),
     }
+    too_big = {f.name for f in (NearestNeighbors, SupportVector) if n_rows > f.MAX_ROWS}
+    names = tuple(n for n in names if n not in too_big)
     return {name: available[name] for name in names}

@@ -12,7 +12,12 @@ from dbt_automl._families import Family
 from dbt_automl._log import Logger
 from dbt_automl._tasks import Metric, best_f1_threshold
 
-KEEP_CANDIDATES = 12  # best trials kept (predictions and fold models) for the ensemble
+# Trials kept (predictions and fold models) for the ensemble: the best few overall and each
+# family's best two. On small tables hundreds of trials of one family crowd the top of the
+# leaderboard by luck of the folds; a blend of families errs less on unseen rows (AutoGluon's
+# weighted ensemble takes one model per family for the same reason).
+KEEP_CANDIDATES = 4
+KEEP_PER_FAMILY = 2
 
 
 @dataclass
@@ -150,7 +155,14 @@ class _Objective:
     def _keep(self, candidate: Candidate) -> None:
         self.candidates.append(candidate)
         self.candidates.sort(key=lambda c: -self.sign * c.score)
-        del self.candidates[KEEP_CANDIDATES:]
+        kept: list[Candidate] = []
+        per_family: dict[str, int] = {}
+        for rank, cand in enumerate(self.candidates):
+            seen = per_family.get(cand.family, 0)
+            if rank < KEEP_CANDIDATES or seen < KEEP_PER_FAMILY:
+                kept.append(cand)
+            per_family[cand.family] = seen + 1
+        self.candidates = kept
 
 
 def run_search(
