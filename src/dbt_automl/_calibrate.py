@@ -62,7 +62,8 @@ def choose_calibrator(
     if kind == "regression" or len(np.unique(y)) < 2:
         return None, {"method": "none"}
     labels = np.arange(proba.shape[1])
-    before = log_loss(y, np.clip(proba, EPS, 1), labels=labels)
+    clipped = np.clip(proba, EPS, 1)
+    before = log_loss(y, clipped / clipped.sum(axis=1, keepdims=True), labels=labels)
     calibrator = (PlattCalibrator() if kind == "binary" else TemperatureCalibrator()).fit(proba, y)
     after = log_loss(y, calibrator.transform(proba), labels=labels)
     evidence = {"oof_log_loss_before": float(before), "oof_log_loss_after": float(after)}

@@ -183,7 +183,8 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     decisions["leakage_warnings"] = warnings_found
     decisions["validation"] = {
         "split": plan.split,
-        "folds": n_folds,
+        "folds": n_folds // plan.repeats,
+        "repeats": plan.repeats,
         "search_rows": len(plan.search),
         "search_s": search.search_s,
     }

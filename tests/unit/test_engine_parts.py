@@ -163,3 +163,19 @@ def test_full_refit_is_skipped_when_it_would_overrun_the_budget() -> None:
     assert not _would_overrun(cfg, start=now - 11.0, refit_s=1.0)  # 12.25 <= 14
     assert _would_overrun(cfg, start=now - 13.0, refit_s=1.0)  # 14.25 > 14
     assert _would_overrun(cfg, start=now, refit_s=12.0)
+
+
+def test_small_tables_repeat_cross_validation_with_a_second_shuffle() -> None:
+    from dbt_automl._splits import REPEAT_MAX_ROWS, plan_validation
+
+    y = np.arange(600) % 2
+    plan = plan_validation(y, True, 0.2, 0, 50_000)
+    assert plan.repeats == 2 and len(plan.folds) == 10 and plan.describe() == "5-fold x2"
+    for shuffle in (plan.folds[:5], plan.folds[5:]):
+        # Each shuffle validates every training row exactly once.
+        assert sorted(np.concatenate([v for _, v in shuffle])) == list(range(len(plan.train)))
+    assert not np.array_equal(plan.folds[0][1], plan.folds[5][1])
+    big = plan_validation(np.arange(3 * REPEAT_MAX_ROWS) % 2, True, 0.2, 0, 50_000)
+    assert big.repeats == 1 and len(big.folds) == 5
+    chosen = plan_validation(y, True, 0.2, 0, 50_000, folds=3)
+    assert chosen.repeats == 1 and len(chosen.folds) == 3
