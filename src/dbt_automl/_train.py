@@ -33,6 +33,10 @@ from dbt_automl._target import Target, encode_target
 from dbt_automl._tasks import METRICS, Metric, evaluate, metric_for, tune_threshold
 
 REFIT_FULL_MAX_ROWS = 100_000  # above, 20 % more rows barely helps and the refit costs most
+# When the search ran on a sample, the refit on every training row costs several fold fits:
+# the search leaves this share of the budget to it.
+REFIT_RESERVE = 0.15
+REFIT_MARGIN_S = 1.0  # after the refit: test predictions, metrics, calibration curve
 
 
 @dataclass
@@ -168,7 +172,7 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         families,
         target.kind,
         metric,
-        budget_s=max(cfg.time_budget_s - (time.perf_counter() - start), 1.0),
+        budget_s=max(_search_budget(cfg, plan) - (time.perf_counter() - start), 1.0),
         max_trials=cfg.max_trials,
         seed=cfg.seed,
         log=log,
@@ -209,13 +213,24 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
         decisions["final_model"] = f"{n_folds} fold models per member, averaged (no refit)"
     else:
         refit_started = time.perf_counter()
-        model = _refit(frame_train, y_train, schema, target, members, families, cfg)
+        model = _refit(
+            frame_train,
+            y_train,
+            schema,
+            target,
+            members,
+            families,
+            cfg,
+            _hard_deadline(cfg, start),
+            (decisions, log),
+        )
         refit_s = time.perf_counter() - refit_started
         decisions["final_model"] = "members refitted on all training rows"
     model.calibrator, model.threshold = calibrator, threshold
     raw_test = model.predict_raw(frame.iloc[test_idx])
     test_metrics = evaluate(target.kind, target.y[test_idx], raw_test, threshold or 0.5)
-    overrun = not bagged and _would_overrun(cfg, start, refit_s)
+    # A refit that was already cut at the deadline leaves no time for a second one.
+    overrun = not bagged and ("refit_cut" in decisions or _would_overrun(cfg, start, refit_s))
     if overrun and _refit_full(cfg, target.y):
         decisions["refit_full_skipped"] = (
             f"a second refit (~{refit_s:.0f}s) would exceed the budget"
@@ -352,6 +367,19 @@ def _decide(
     return calibrator, threshold
 
 
+def _search_budget(cfg: AutomlConfig, plan: Any) -> float:
+    """Seconds for the search: all the budget, less the refit's share after a sampled search."""
+    sampled = len(plan.search) < len(plan.train)
+    return cfg.time_budget_s * (1 - REFIT_RESERVE * sampled)
+
+
+def _hard_deadline(cfg: AutomlConfig, start: float) -> float:
+    """The ``time.monotonic()`` by which refits must stop: the whole fit ends within the budget
+    + 10 % + 3 s, less a margin for the test metrics."""
+    left = 1.1 * cfg.time_budget_s + 3 - (time.perf_counter() - start) - REFIT_MARGIN_S
+    return time.monotonic() + left
+
+
 def _would_overrun(cfg: AutomlConfig, start: float, refit_s: float) -> bool:
     # The full refit costs about what the first refit did, on 25 % more rows.
     projected = time.perf_counter() - start + 1.25 * refit_s
@@ -383,18 +411,38 @@ def _refit(
     members: list[tuple[Candidate, float]],
     families: dict[str, Family],
     cfg: AutomlConfig,
+    deadline: float = float("inf"),
+    report: tuple[dict[str, Any], Logger] | None = None,
 ) -> AutoMLModel:
-    """Refit preprocessing and every member on all non-test rows."""
+    """Refit preprocessing and every member on ``frame``, heaviest member first.
+
+    At ``deadline`` boosting rounds and trees stop growing, and members not yet started are
+    left out (the others' weights are renormalised); ``report`` (decisions, log) records it
+    as ``decisions['refit_cut']`` and a warning.
+    """
     pre = build_preprocessor(schema, target.kind, cfg.seed)
     X = pre.fit_transform(frame, y)
-    fitted = []
-    for candidate, _ in members:
+    fitted, weights, skipped = [], [], []
+    for candidate, weight in sorted(members, key=lambda m: -m[1]):
+        label = f"{candidate.family}#{candidate.number + 1}"
+        if fitted and time.monotonic() > deadline:
+            skipped.append(label)
+            continue
         family = families[candidate.family]
         estimator = family.build(candidate.params, target.kind, cfg.seed)
-        family.fit(estimator, X, y)
+        family.fit(estimator, X, y, deadline=deadline)
         fitted.append(estimator)
+        weights.append(weight)
+    if time.monotonic() > deadline and report is not None:
+        decisions, log = report
+        decisions["refit_cut"] = (
+            "the refit reached the time budget (+10 % + 3 s): boosting rounds and trees "
+            "stopped there" + (f"; members left out: {', '.join(skipped)}" if skipped else "")
+        )
+        log.warning(f"{cfg.model_name}: {decisions['refit_cut']}")
     if len(fitted) == 1:
         estimator = fitted[0]
     else:
-        estimator = WeightedEnsemble(fitted, [w for _, w in members], target.kind)
+        total = sum(weights)
+        estimator = WeightedEnsemble(fitted, [w / total for w in weights], target.kind)
     return AutoMLModel(pre, estimator, target.kind, target.classes)

@@ -179,3 +179,37 @@ def test_small_tables_repeat_cross_validation_with_a_second_shuffle() -> None:
     assert big.repeats == 1 and len(big.folds) == 5
     chosen = plan_validation(y, True, 0.2, 0, 50_000, folds=3)
     assert chosen.repeats == 1 and len(chosen.folds) == 3
+
+
+def test_refit_past_the_hard_deadline_stops_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import dbt_automl._train as train
+
+    monkeypatch.setattr(train, "_hard_deadline", lambda cfg, start: time.monotonic() - 1.0)
+    frame = churn_like_frame(400, seed=6)
+    settings = {"target": "is_churned", "id_columns": ["customer_id"], "max_trials": 8}
+    fitted = dbt_automl.fit(frame, settings)
+    decisions = fitted.result.decisions
+    assert "time budget" in decisions["refit_cut"]
+    # The heaviest member is always refitted; the others are left out once time is up.
+    members = decisions["ensemble"]["members"].split("+")
+    estimator = fitted.result.model.estimator
+    assert len(getattr(estimator, "estimators", [estimator])) == 1
+    if len(members) > 1:
+        assert "members left out" in decisions["refit_cut"]
+    assert decisions["refit_full_skipped"]
+    proba = fitted.predict_proba(frame)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_a_sampled_search_leaves_part_of_the_budget_to_the_refit() -> None:
+    from dbt_automl._config import parse_config
+    from dbt_automl._splits import plan_validation
+    from dbt_automl._train import REFIT_RESERVE, _search_budget
+
+    cfg = parse_config({"target": "y", "time_budget_s": 100}, "m")
+    y = np.arange(3000) % 2
+    assert _search_budget(cfg, plan_validation(y, True, 0.2, 0, 50_000)) == 100
+    sampled = plan_validation(y, True, 0.2, 0, 1_000)
+    assert _search_budget(cfg, sampled) == pytest.approx(100 * (1 - REFIT_RESERVE))
