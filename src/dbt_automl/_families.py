@@ -140,9 +140,13 @@ class RandomForest(Family):
 
     def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
         """Tree count, feature fraction, leaf size, extra-trees switch."""
+        extra = trial.suggest_categorical(_p(self.name, "extra"), [False, True])
+        return self._space(trial, kind, extra)
+
+    def _space(self, trial: optuna.Trial, kind: str, extra: bool) -> dict[str, Any]:
         n = self.name
         return {
-            "extra_trees": trial.suggest_categorical(_p(n, "extra"), [False, True]),
+            "extra_trees": extra,
             "n_estimators": trial.suggest_int(_p(n, "n_estimators"), 50, 400, log=True),
             "max_features": trial.suggest_float(_p(n, "max_features"), 0.05, 1.0, log=True),
             "min_samples_leaf": trial.suggest_int(_p(n, "msl"), 1, 30, log=True),
@@ -193,14 +197,7 @@ class ExtraTrees(RandomForest):
 
     def suggest(self, trial: optuna.Trial, kind: str) -> dict[str, Any]:
         """The forest space, always with extra trees."""
-        n = self.name
-        return {
-            "extra_trees": True,
-            "n_estimators": trial.suggest_int(_p(n, "n_estimators"), 50, 400, log=True),
-            "max_features": trial.suggest_float(_p(n, "max_features"), 0.05, 1.0, log=True),
-            "min_samples_leaf": trial.suggest_int(_p(n, "msl"), 1, 30, log=True),
-            "class_weight": _class_weight(trial, n, kind, [None, "balanced_subsample"]),
-        }
+        return self._space(trial, kind, extra=True)
 
 
 class NearestNeighbors(Family):
