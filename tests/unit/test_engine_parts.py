@@ -9,7 +9,7 @@ import pytest
 
 import dbt_automl
 from dbt_automl._calibrate import calibration_curve, choose_calibrator
-from dbt_automl._ensemble import greedy_weights
+from dbt_automl._ensemble import FoldBagged, greedy_weights
 from dbt_automl._search import Candidate
 from dbt_automl._splits import cv_splits, holdout_split
 from dbt_automl._tasks import metric_for, tune_threshold
@@ -192,12 +192,12 @@ def test_refit_past_the_hard_deadline_stops_and_says_so(monkeypatch: pytest.Monk
     fitted = dbt_automl.fit(frame, settings)
     decisions = fitted.result.decisions
     assert "time budget" in decisions["refit_cut"]
-    # The heaviest member is always refitted; the others are left out once time is up.
+    # A cut refit is replaced by the search's complete fold models, every member kept.
     members = decisions["ensemble"]["members"].split("+")
     estimator = fitted.result.model.estimator
-    assert len(getattr(estimator, "estimators", [estimator])) == 1
-    if len(members) > 1:
-        assert "members left out" in decisions["refit_cut"]
+    assert isinstance(estimator, FoldBagged)
+    assert len(estimator.members) == len(members) and len(estimator.preprocessors) == 10
+    assert "fold models" in decisions["final_model"]
     assert decisions["refit_full_skipped"]
     proba = fitted.predict_proba(frame)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
