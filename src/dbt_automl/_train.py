@@ -403,6 +403,10 @@ def _fold_models_if_cut(
     """
     if "refit_cut" not in decisions:
         return model
+    if decisions.get("feature_selection", {}).get("dropped"):
+        # The fold preprocessors expect the columns that feature selection dropped since,
+        # and scoring no longer passes them: the cut refit stays.
+        return model
     decisions["final_model"] = (
         "the search's fold models, averaged: the refit on all rows ran out of time"
     )

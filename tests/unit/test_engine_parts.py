@@ -213,3 +213,30 @@ def test_a_sampled_search_leaves_part_of_the_budget_to_the_refit() -> None:
     assert _search_budget(cfg, plan_validation(y, True, 0.2, 0, 50_000)) == 100
     sampled = plan_validation(y, True, 0.2, 0, 1_000)
     assert _search_budget(cfg, sampled) == pytest.approx(100 * (1 - REFIT_RESERVE))
+
+
+def test_a_cut_refit_after_feature_selection_keeps_the_refit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+
+    import dbt_automl._train as train
+
+    monkeypatch.setattr(train, "_hard_deadline", lambda cfg, start: time.monotonic() - 1.0)
+    frame = churn_like_frame(600, seed=7)  # selection drops favourite_merchant here
+    settings = {
+        "target": "is_churned",
+        "id_columns": ["customer_id"],
+        "max_trials": 3,
+        "cv_folds": 1,  # holdout: feature selection may drop columns
+    }
+    fitted = dbt_automl.fit(frame, settings)
+    decisions = fitted.result.decisions
+    assert "refit_cut" in decisions
+    dropped = decisions["feature_selection"]["dropped"]
+    kept = fitted.result.schema.names()
+    # Whatever was chosen, the model scores a frame that has only the kept columns.
+    proba = fitted.result.model.predict_raw(frame[kept])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert dropped
+    assert not isinstance(fitted.result.model.estimator, FoldBagged)
