@@ -49,6 +49,10 @@ class Family:
         return {}
 
 
+# Boosting rounds without improvement on the validation fold before a boosting fit stops.
+PATIENCE = 50
+
+
 def _p(family: str, name: str) -> str:
     # Parameter names are prefixed so that optuna treats each family's space separately.
     return f"{family}__{name}"
@@ -407,7 +411,7 @@ class LightGBM(Family):
         valid: tuple[np.ndarray, np.ndarray] | None = None,
         deadline: float = float("inf"),
     ) -> dict[str, Any]:
-        """Early stopping on ``valid`` (50 rounds of patience) and at the deadline."""
+        """Early stopping on ``valid`` (PATIENCE rounds) and at the deadline."""
         import lightgbm
 
         def stop_at_deadline(env: Any) -> None:
@@ -422,7 +426,7 @@ class LightGBM(Family):
                 kwargs.update(eval_X=(valid[0],), eval_y=(valid[1],))
             else:
                 kwargs["eval_set"] = [valid]
-            callbacks.append(lightgbm.early_stopping(50, verbose=False))
+            callbacks.append(lightgbm.early_stopping(PATIENCE, verbose=False))
         estimator.fit(X, y, callbacks=callbacks, **kwargs)
         rounds = estimator.best_iteration_ or estimator.n_estimators_
         return {"n_estimators": int(max(rounds, 1))}
@@ -480,7 +484,7 @@ class CatBoost(Family):
         valid: tuple[np.ndarray, np.ndarray] | None = None,
         deadline: float = float("inf"),
     ) -> dict[str, Any]:
-        """Early stopping on ``valid`` (50 rounds of patience) and at the deadline."""
+        """Early stopping on ``valid`` (PATIENCE rounds) and at the deadline."""
 
         class Deadline:
             def after_iteration(self, info: Any) -> bool:
@@ -488,7 +492,7 @@ class CatBoost(Family):
 
         kwargs: dict[str, Any] = {"callbacks": [Deadline()]}
         if valid is not None:
-            kwargs.update(eval_set=valid, early_stopping_rounds=50, use_best_model=True)
+            kwargs.update(eval_set=valid, early_stopping_rounds=PATIENCE, use_best_model=True)
         estimator.fit(X, y, **kwargs)
         return {"iterations": int(max(estimator.tree_count_, 1))}
 

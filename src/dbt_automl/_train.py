@@ -28,7 +28,7 @@ from dbt_automl._preprocess import (
     to_frame,
 )
 from dbt_automl._search import Candidate, Fold, SearchResult, run_search, score_predictions
-from dbt_automl._splits import plan_validation
+from dbt_automl._splits import ValidationPlan, plan_validation
 from dbt_automl._target import Target, encode_target
 from dbt_automl._tasks import METRICS, Metric, evaluate, metric_for, tune_threshold
 
@@ -230,13 +230,13 @@ def _fit(table: pa.Table, cfg: AutomlConfig, log: Logger) -> TrainResult:
     model.calibrator, model.threshold = calibrator, threshold
     raw_test = model.predict_raw(frame.iloc[test_idx])
     test_metrics = evaluate(target.kind, target.y[test_idx], raw_test, threshold or 0.5)
+    full = not bagged and _refit_full(cfg, target.y)
     # A refit that was already cut at the deadline leaves no time for a second one.
-    overrun = not bagged and ("refit_cut" in decisions or _would_overrun(cfg, start, refit_s))
-    if overrun and _refit_full(cfg, target.y):
+    if full and ("refit_cut" in decisions or _would_overrun(cfg, start, refit_s)):
         decisions["refit_full_skipped"] = (
             f"a second refit (~{refit_s:.0f}s) would exceed the budget"
         )
-    if not bagged and not overrun and _refit_full(cfg, target.y):
+    elif full:
         # The test rows measured the model; now they also teach it (AutoGluon's refit_full).
         # Reported metrics stay those of the model that never saw them: a conservative bound.
         model = _refit(frame, target.y, schema, target, members, families, cfg)
@@ -368,23 +368,28 @@ def _decide(
     return calibrator, threshold
 
 
-def _search_budget(cfg: AutomlConfig, plan: Any) -> float:
+def _search_budget(cfg: AutomlConfig, plan: ValidationPlan) -> float:
     """Seconds for the search: all the budget, less the refit's share after a sampled search."""
     sampled = len(plan.search) < len(plan.train)
     return cfg.time_budget_s * (1 - REFIT_RESERVE * sampled)
 
 
+def _limit_s(cfg: AutomlConfig) -> float:
+    """Seconds the whole fit may take: the budget + 10 % + 3 s."""
+    return 1.1 * cfg.time_budget_s + 3
+
+
 def _hard_deadline(cfg: AutomlConfig, start: float) -> float:
-    """The ``time.monotonic()`` by which refits must stop: the whole fit ends within the budget
-    + 10 % + 3 s, less a margin for the test metrics."""
-    left = 1.1 * cfg.time_budget_s + 3 - (time.perf_counter() - start) - REFIT_MARGIN_S
+    """The ``time.monotonic()`` by which refits must stop: the whole fit ends within
+    :func:`_limit_s`, less a margin for the test metrics."""
+    left = _limit_s(cfg) - (time.perf_counter() - start) - REFIT_MARGIN_S
     return time.monotonic() + left
 
 
 def _would_overrun(cfg: AutomlConfig, start: float, refit_s: float) -> bool:
     # The full refit costs about what the first refit did, on 25 % more rows.
     projected = time.perf_counter() - start + 1.25 * refit_s
-    return projected > 1.1 * cfg.time_budget_s + 3
+    return projected > _limit_s(cfg)
 
 
 def _fold_models_if_cut(
