@@ -120,18 +120,3 @@ select * from validation_errors
     {%- endif -%}
     {{ return(keys | list) }}
 {% endmacro %}
-
-
-{#-
-    Lower-cased column names of the tested relation, read at execution time. With a `where`
-    config dbt hands the test a subquery string instead of a relation; ask DuckDB for its
-    schema then.
--#}
-{% macro _column_names(model) %}
-    {%- if model is string -%}
-        {%- set columns = adapter.get_column_schema_from_query('select * from ' ~ model) -%}
-    {%- else -%}
-        {%- set columns = adapter.get_columns_in_relation(model) -%}
-    {%- endif -%}
-    {{ return(columns | map(attribute='name') | map('lower') | list) }}
-{% endmacro %}

@@ -9,6 +9,9 @@
     Jinja has no try/except, so steps that may raise go through dbt's try_or_compiler_error
     or dbt-duckdb's adapter.location_exists, which turn a DuckDB error into our message.
 
+    The error ends with a fix: the source's meta.lake_fix_hint when it has one (how to
+    rebuild its files), else generic advice; both point at the yml that declares the source.
+
     Usage (dbt_project.yml):  on-run-start: ["{{ dbt_automl.check_lake_sources() }}"]
     Skip with --vars '{dbt_automl_check_lake: false}'.
 -#}
@@ -62,11 +65,15 @@
 {% endmacro %}
 
 
+{#-
+    The "Fix:" text. A source that knows how its files are made says so in
+    meta.lake_fix_hint (the demo's sources: `make lake`); any other gets generic advice.
+-#}
 {% macro _lake_fix_hint(node) %}
-    {%- set lake_path = node.meta.get('lake_path') or var('dbt_automl_lake_path', 'lake/raw') -%}
-    {{ return(". Fix: regenerate the demo lake with `make lake` "
-        ~ "(or `dbt-automl generate-lake --out " ~ lake_path ~ "`), "
-        ~ "or correct meta.external_location in " ~ dbt_automl._source_file(node) ~ ".") }}
+    {%- set hint = (node.meta or {}).get('lake_fix_hint')
+        or "check that the files exist at that location and are complete" -%}
+    {{ return(". Fix: " ~ hint ~ ", or correct meta.external_location in "
+        ~ dbt_automl._source_file(node) ~ ".") }}
 {% endmacro %}
 
 

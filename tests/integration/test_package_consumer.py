@@ -1,12 +1,15 @@
 """dbt_automl as a package: integration_tests/ installs it from the repo root and runs it.
 
-Each test copies integration_tests/ to a temp dir, points packages.yml at this repository
-and drives dbt in-process with dbtRunner, on a fresh DuckDB file.
+Each test copies integration_tests/ (or builds a fresh consumer project) in a temp dir,
+points packages.yml at this repository and drives dbt in-process with dbtRunner, on a fresh
+DuckDB file. No test reaches the dbt hub: every package is local.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +17,10 @@ from unittest import mock
 
 import duckdb
 import pytest
+import yaml
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+from tests.integration.conftest import PROJECT_PARTS
 
 pytestmark = pytest.mark.slow
 
@@ -69,8 +75,6 @@ EXPECTED_FAILURE_TEXTS = {
     "regression_predictions_with_errors__fails": ["duplicate key: 2 rows", "prediction is null"],
 }
 
-ALLOWED_METRICS = "roc_auc, pr_auc, log_loss, f1, accuracy, precision, recall, rmse, mae, r2"
-
 
 def _copy_consumer_project(dest: Path) -> Path:
     project = dest / "integration_tests"
@@ -83,12 +87,13 @@ def _copy_consumer_project(dest: Path) -> Path:
     return project
 
 
-def _dbt(project: Path, *args: str) -> dbtRunnerResult:
+def _dbt(project: Path, *args: str, env: dict[str, str] | None = None) -> dbtRunnerResult:
     """Runs one dbt command on `project`, with its DuckDB file next to it."""
     env = {
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_AUTOML_IT_DUCKDB_PATH": str(project / "warehouse.duckdb"),
+        **(env or {}),
     }
     with mock.patch.dict(os.environ, env):
         return dbtRunner().invoke(
@@ -122,6 +127,144 @@ def _stored_failures(project: Path, res: dbtRunnerResult, test_name: str) -> lis
     (node,) = [r.node for r in res.result.results if r.node.name == test_name]
     with duckdb.connect(str(project / "warehouse.duckdb"), read_only=True) as conn:
         return conn.sql(f"select * from {node.relation_name}").fetchall()
+
+
+# Installing the package: a consumer gets the macros and generic tests and nothing else.
+
+NODE_TYPES = ["model", "source", "seed", "test", "unit_test"]
+DEMO_HOOK = "operation.dbt_automl.dbt_automl-on-run-start-0"
+README_MARKERS = ("<!-- consumer-snippet:start -->", "<!-- consumer-snippet:end -->")
+
+
+def _listed_nodes(project: Path, env: dict[str, str] | None = None) -> list[dict[str, str]]:
+    """`dbt ls` of every node type that can come from a package, as dicts."""
+    types = [arg for node_type in NODE_TYPES for arg in ("--resource-type", node_type)]
+    keys = ["--output-keys", "unique_id", "--output-keys", "package_name"]
+    res = _dbt(project, "ls", *types, "--output", "json", *keys, env=env)
+    assert res.success, _error_text(res)
+    return [json.loads(line) for line in res.result]
+
+
+def test_consumer_lists_no_node_of_the_package(consumer: Path) -> None:
+    listed = _listed_nodes(consumer)
+    assert listed, "integration_tests/ lists no node at all"
+    assert [n["unique_id"] for n in listed if n["package_name"] == "dbt_automl"] == []
+    # The demo's lake-check hook is disabled too (dbt runs the hooks of packages).
+    manifest = _dbt(consumer, "parse").result
+    assert DEMO_HOOK in manifest.disabled
+    assert [uid for uid in manifest.nodes if uid.startswith("operation.dbt_automl.")] == []
+
+
+def _copy_root_project(dest: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of the demo project (as tests/integration/conftest.py makes it), and its env."""
+    project = dest / "demo"
+    project.mkdir()
+    for part in PROJECT_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, project / part)
+        elif source.exists():
+            shutil.copy(source, project / part)
+    shutil.copytree(REPO_ROOT / "tests" / "dbt", project / "tests" / "dbt")
+    env = {
+        "DBT_AUTOML_DUCKDB_PATH": str(project / "warehouse.duckdb"),
+        "DBT_AUTOML_LAKE_PATH": str(project / "lake"),
+    }
+    return project, env
+
+
+def test_root_project_still_lists_the_whole_demo(tmp_path: Path) -> None:
+    project, env = _copy_root_project(tmp_path)
+    listed = {n["unique_id"] for n in _listed_nodes(project, env)}
+    for node in [
+        "model.dbt_automl.stg_bank__transactions",
+        "model.dbt_automl.churn_model",
+        "source.dbt_automl.bank.transactions",
+        "seed.dbt_automl.merchant_category_spellings",
+        "seed.dbt_automl.region_spellings",
+        "test.dbt_automl.assert_staging_values_in_range",
+    ]:
+        assert node in listed
+    assert any(uid.startswith("test.dbt_automl.dbt_automl_expect_model_metric") for uid in listed)
+    assert DEMO_HOOK in _dbt(project, "parse", env=env).result.nodes
+
+
+def test_demo_sources_advise_regenerating_the_demo_lake(tmp_path: Path) -> None:
+    project, env = _copy_root_project(tmp_path)
+    # No lake at all: the demo's hook stops the run before any model, with the demo's hint.
+    res = _dbt(project, "run", "--select", "stg_bank__customers", env=env)
+    assert not res.success
+    assert (
+        "Fix: regenerate the demo lake with `make lake` (or `dbt-automl generate-lake --out "
+        f"{project / 'lake'}`), or correct meta.external_location in "
+        "models/staging/bank/_bank__sources.yml."
+    ) in _error_text(res)
+
+
+def _readme_consumer_snippet() -> list[str]:
+    """The yaml blocks between the README's consumer-snippet markers, verbatim."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    start, end = README_MARKERS
+    assert readme.count(start) == 1 and readme.count(end) == 1
+    snippet = readme[readme.index(start) + len(start) : readme.index(end)]
+    blocks = re.findall(r"^```yaml\n(.*?)^```$", snippet, flags=re.MULTILINE | re.DOTALL)
+    assert blocks, "no ```yaml block between the README's consumer-snippet markers"
+    return blocks
+
+
+def _write_readme_consumer(project: Path) -> None:
+    """A fresh consumer: one model, one generic test of the package, the README's snippet."""
+    project.mkdir()
+    (project / "dbt_project.yml").write_text(
+        'name: readme_consumer\nversion: "1.0.0"\nconfig-version: 2\nprofile: readme_consumer\n'
+        "flags:\n  send_anonymous_usage_stats: false\n"
+    )
+    (project / "profiles.yml").write_text(
+        "readme_consumer:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: {project / 'warehouse.duckdb'}\n      keep_open: false\n"
+    )
+    (project / "models").mkdir()
+    (project / "models" / "house_price_versions.sql").write_text(
+        "select 'house_price_model' as model_name, 1 as version, true as is_current,\n"
+        "    0.81 as test_r2\n"
+    )
+    (project / "models" / "house_price_versions.yml").write_text(
+        "models:\n"
+        "  - name: house_price_versions\n"
+        "    description: A trained-model table, one row per model version.\n"
+        "    data_tests:\n"
+        "      - dbt_automl.expect_model_metric_to_be_between:\n"
+        "          arguments: {metric: r2, min_value: 0.7}\n"
+    )
+    # Each block names its file in its first line (`# packages.yml`): write it verbatim,
+    # after what the project already has in that file.
+    for block in _readme_consumer_snippet():
+        name = re.fullmatch(r"# (\S+)", block.splitlines()[0])
+        assert name, f"a README consumer block must start with `# <file>`, got {block!r}"
+        path = project / name.group(1)
+        path.write_text((path.read_text() + "\n" if path.exists() else "") + block)
+
+
+def _place_local_packages(project: Path) -> None:
+    """Puts this repository where the snippet's `local:` paths point (e.g. ../dbt-automl)."""
+    packages = yaml.safe_load((project / "packages.yml").read_text())["packages"]
+    # Anything but local packages would reach the network.
+    assert packages and all(set(package) == {"local"} for package in packages), packages
+    for package in packages:
+        place = project / package["local"]
+        place.parent.mkdir(parents=True, exist_ok=True)
+        place.symlink_to(REPO_ROOT, target_is_directory=True)
+
+
+def test_readme_consumer_snippet_builds_without_demo_nodes(tmp_path: Path) -> None:
+    project = tmp_path / "consumer"
+    _write_readme_consumer(project)
+    _place_local_packages(project)
+    assert _dbt(project, "deps").success
+    res = _dbt(project, "build")
+    assert res.success, _error_text(res)
+    ran = {(r.node.package_name, r.node.resource_type, r.status) for r in res.result.results}
+    assert ran == {("readme_consumer", "model", "success"), ("readme_consumer", "test", "pass")}
 
 
 def test_build_passes_and_every_failing_case_fails(built: tuple[Path, dbtRunnerResult]) -> None:
@@ -166,9 +309,11 @@ def test_a_failing_case_that_stops_failing_breaks_the_build(consumer: Path) -> N
     assert statuses["retired_no_current_version__fails"] == "fail"
 
 
-def _add_model_with_test(project: Path, test: str, arguments: str, seed: str) -> None:
+def _add_model_with_test(
+    project: Path, test: str, arguments: str, seed: str, extra_columns: str = ""
+) -> None:
     (project / "models" / "argument_check.sql").write_text(
-        f"select * from {{{{ ref('{seed}') }}}}\n"
+        f"select *{extra_columns} from {{{{ ref('{seed}') }}}}\n"
     )
     (project / "models" / "argument_check.yml").write_text(
         "version: 2\n"
@@ -185,9 +330,10 @@ def _add_model_with_test(project: Path, test: str, arguments: str, seed: str) ->
     [
         (
             "metric_threshold",
-            "{metric: auc, min_value: 0.5}",
-            f"dbt_automl.metric_threshold: `metric` must be one of {ALLOWED_METRICS}"
-            f' (the test_<metric> columns of a trained-model table), got "auc"',
+            "{metric: roc-auc, min_value: 0.5}",
+            "dbt_automl.metric_threshold: `metric` must be a metric name of letters, digits "
+            "and underscores (the test reads column test_<metric> of a trained-model table), "
+            'got "roc-auc"',
         ),
         (
             "expect_model_metric_to_be_between",
@@ -241,10 +387,42 @@ def test_missing_key_column_fails_when_the_test_runs(consumer: Path) -> None:
     )
 
 
+def test_missing_metric_column_fails_when_the_test_runs(consumer: Path) -> None:
+    _add_model_with_test(
+        consumer,
+        "expect_model_metric_to_be_between",
+        "{metric: auc, min_value: 0.5}",
+        seed="churn_model_versions",
+    )
+    res = _dbt(consumer, "build", "--select", "churn_model_versions", "argument_check+")
+    assert not res.success
+    error = _error_text(res)
+    assert (
+        "dbt_automl.expect_model_metric_to_be_between: expected a column `test_auc` in "
+    ) in error
+    assert 'for metric "auc", got columns model_name, version, is_current, task,' in error
+
+
+def test_a_metric_unknown_to_the_package_works_when_its_column_exists(consumer: Path) -> None:
+    # A new task brings new metrics: the test needs no edit, only the test_<metric> column.
+    _add_model_with_test(
+        consumer,
+        "metric_threshold",
+        "{metric: SMAPE, max_value: 0.2}",
+        seed="house_price_model_versions",
+        extra_columns=", 0.12 as test_smape",
+    )
+    res = _dbt(consumer, "build", "--select", "house_price_model_versions", "argument_check+")
+    assert res.success, _error_text(res)
+    statuses = {r.node.name: r.status for r in res.result.results}
+    (smape_test,) = [name for name in statuses if name.startswith("dbt_automl_metric_threshold")]
+    assert statuses[smape_test] == "pass"
+
+
 # check_lake_sources: a consumer model reads a lake source through meta.external_location.
 
 
-def _add_lake_source(project: Path, external_location: str) -> None:
+def _add_lake_source(project: Path, external_location: str, fix_hint: str = "") -> None:
     (project / "models" / "lake_transactions.sql").write_text(
         "select * from {{ source('lake', 'transactions') }}\n"
     )
@@ -254,7 +432,8 @@ def _add_lake_source(project: Path, external_location: str) -> None:
         "  - name: lake\n"
         "    meta:\n"
         f'      external_location: "{external_location}"\n'
-        "    tables:\n"
+        + (f'      lake_fix_hint: "{fix_hint}"\n' if fix_hint else "")
+        + "    tables:\n"
         "      - name: transactions\n"
     )
 
@@ -304,9 +483,24 @@ def test_lake_check_fails_for_a_missing_partition_folder(consumer: Path) -> None
         "dbt_automl: lake source lake.transactions cannot be read from "
         f"read_parquet('{lake}/transactions/*/*.parquet', hive_partitioning=true): "
         f"no file matches '{lake}/transactions/*/*.parquet'. "
-        "Fix: regenerate the demo lake with `make lake` (or `dbt-automl generate-lake --out"
+        "Fix: check that the files exist at that location and are complete, "
+        "or correct meta.external_location in models/_lake__sources.yml."
     ) in error
-    assert "or correct meta.external_location in models/_lake__sources.yml." in error
+    # The demo's advice is for the demo's sources only.
+    assert "make lake" not in error
+
+
+def test_lake_check_gives_the_sources_own_fix_hint(consumer: Path) -> None:
+    lake = consumer / "lake"
+    (lake / "transactions").mkdir(parents=True)
+    _add_lake_source(consumer, _hive_location(lake), fix_hint="rerun the nightly export job")
+    res = _dbt(consumer, "run", "--select", "lake_transactions")
+    assert not res.success
+    assert (
+        f"no file matches '{lake}/transactions/*/*.parquet'. "
+        "Fix: rerun the nightly export job, "
+        "or correct meta.external_location in models/_lake__sources.yml."
+    ) in _error_text(res)
 
 
 @pytest.mark.parametrize("location", [_hive_location, _glob_location])
@@ -323,7 +517,7 @@ def test_lake_check_fails_for_a_truncated_parquet_file(
     assert "dbt_automl: lake source lake.transactions cannot be read from " in error
     assert (
         "1 of 2 matched files cannot be read as Parquet (truncated or corrupt): "
-        f"{last}. Fix: regenerate the demo lake with `make lake`"
+        f"{last}. Fix: check that the files exist at that location and are complete"
     ) in error
 
 
@@ -338,7 +532,7 @@ def test_lake_check_reports_other_read_errors_with_the_query(consumer: Path) -> 
     assert (
         f"DuckDB failed on `select count(*) from read_json('{lake}/transactions/*.json', "
         "format='newline_delimited')` (DuckDB's error is in dbt's debug log, logs/dbt.log). "
-        "Fix: regenerate the demo lake"
+        "Fix: check that the files exist"
     ) in _error_text(res)
 
 
