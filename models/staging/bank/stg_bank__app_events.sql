@@ -33,7 +33,15 @@ deduplicated as (
     qualify
         row_number() over (
             partition by event_id
-            order by event_at asc nulls last
+            -- Content breaks ties, so every build keeps the same copy of an event.
+            order by
+                event_at asc nulls last,
+                customer_id asc nulls last,
+                event_type asc nulls last,
+                device asc nulls last,
+                session_seconds asc nulls last,
+                app_version asc nulls last,
+                os_version asc nulls last
         ) = 1
 )
 

@@ -4,6 +4,10 @@ source as (
     select * from {{ source('bank', 'customers') }}
 ),
 
+region_spellings as (
+    select * from {{ ref('region_spellings') }}
+),
+
 -- The source is all VARCHAR: cast here, with try_cast so one bad cell is a null, not a failure.
 typed as (
     select
@@ -21,8 +25,20 @@ typed as (
     from source
 ),
 
-cleaned as (
+-- Region spellings ('n', 'north') map through seeds/region_spellings.csv; others are null.
+regions_mapped as (
     select
+        typed.*,
+        region_spellings.region
+    from typed
+    left join region_spellings
+        on typed.region_spelling = region_spellings.spelling
+),
+
+-- Columns keep the order the view has always had; region, now a plain column from the
+-- seed join, follows the birth_year calculation (hence the noqa).
+cleaned as (
+    select  -- noqa: ST06
         customer_id,
         signup_date,
         updated_at,
@@ -30,13 +46,7 @@ cleaned as (
         case
             when birth_year > 1900 and birth_year <= 2010 then birth_year
         end as birth_year,
-        case
-            when region_spelling in ('n', 'north') then 'north'
-            when region_spelling in ('s', 'south') then 'south'
-            when region_spelling in ('e', 'east') then 'east'
-            when region_spelling in ('w', 'west') then 'west'
-            when region_spelling in ('c', 'central') then 'central'
-        end as region,
+        region,
         case
             when tier in ('basic', 'gold', 'platinum') then tier
         end as tier,
@@ -51,18 +61,29 @@ cleaned as (
         end as has_credit_card,
         case when complaint_count >= 0 then complaint_count end as complaint_count,
         churned_flag in ('yes', 'y', 'true', '1') as is_churned
-    from typed
+    from regions_mapped
     where customer_id is not null
 ),
 
--- ~1% of customers are delivered twice; the newest CRM row wins.
+-- ~1% of customers are delivered twice; the newest CRM row wins. Rows updated at the same
+-- instant are told apart by their content, so every build keeps the same one.
 deduplicated as (
     select *
     from cleaned
     qualify
         row_number() over (
             partition by customer_id
-            order by updated_at desc nulls last
+            order by
+                updated_at desc nulls last,
+                signup_date asc nulls last,
+                birth_year asc nulls last,
+                region asc nulls last,
+                tier asc nulls last,
+                annual_income asc nulls last,
+                product_count asc nulls last,
+                has_credit_card asc nulls last,
+                complaint_count asc nulls last,
+                is_churned asc
         ) = 1
 )
 

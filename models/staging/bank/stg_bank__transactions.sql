@@ -4,6 +4,10 @@ source as (
     select * from {{ source('bank', 'transactions') }}
 ),
 
+merchant_category_spellings as (
+    select * from {{ ref('merchant_category_spellings') }}
+),
+
 renamed as (
     select
         -- The hive partition is the month the row was ingested, not when it happened.
@@ -24,44 +28,49 @@ renamed as (
 
 normalised as (
     select
-        transaction_id,
-        customer_id,
-        transaction_at,
-        ingested_at,
-        ingested_month,
-        amount,
-        merchant_id,
-        country_code,
-        is_fraud,
-        channel,
-        -- Synonyms the lake uses besides case and whitespace variants.
-        case merchant_category_spelling
-            when 'groceries' then 'grocery'
-            when 'restaurant' then 'restaurants'
-            when 'gas' then 'fuel'
-            when 'shopping' then 'retail'
-            when 'utility' then 'utilities'
-            when 'pharmacy' then 'health'
-            when 'electronic' then 'electronics'
-            when 'gift cards' then 'gift_cards'
-            when 'giftcards' then 'gift_cards'
-            when 'cryptocurrency' then 'crypto'
-            when 'atm' then 'cash'
-            else merchant_category_spelling
-        end as merchant_category,
-        country_code is not null and country_code != 'US' as is_foreign
+        renamed.transaction_id,
+        renamed.customer_id,
+        renamed.transaction_at,
+        renamed.ingested_at,
+        renamed.ingested_month,
+        renamed.amount,
+        renamed.merchant_id,
+        renamed.country_code,
+        renamed.is_fraud,
+        renamed.channel,
+        -- Synonyms the lake uses besides case and whitespace variants
+        -- (seeds/merchant_category_spellings.csv); an unlisted spelling passes through.
+        coalesce(
+            merchant_category_spellings.merchant_category,
+            renamed.merchant_category_spelling
+        ) as merchant_category,
+        renamed.country_code is not null and renamed.country_code != 'US' as is_foreign
     from renamed
+    left join merchant_category_spellings
+        on renamed.merchant_category_spelling = merchant_category_spellings.spelling
 ),
 
 -- Redelivered rows share a transaction_id; keep the first delivery. Late rows sit in later
--- partitions and are kept because every partition is read.
+-- partitions and are kept because every partition is read. Copies delivered in the same
+-- instant tie on that order and may differ (one lost its amount): the tie is broken on
+-- content, a copy with an amount first, so every build keeps the same row.
 deduplicated as (
     select *
     from normalised
     qualify
         row_number() over (
             partition by transaction_id
-            order by ingested_at asc, ingested_month asc
+            order by
+                ingested_at asc,
+                ingested_month asc,
+                amount asc nulls last,
+                transaction_at asc,
+                customer_id asc,
+                merchant_id asc,
+                merchant_category asc,
+                channel asc,
+                country_code asc,
+                is_fraud asc
         ) = 1
 )
 
