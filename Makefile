@@ -31,6 +31,7 @@ demo: lake
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/sqlfluff lint models tests/dbt
 
 unit: $(STAMP)

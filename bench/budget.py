@@ -46,13 +46,13 @@ def run_one(name: str, budget: float) -> dict:
     started = time.perf_counter()
     fitted = dbt_automl.fit(data.train, settings)
     wall = time.perf_counter() - started
-    validation = fitted.result.decisions["validation"]
+    validation = fitted.result_.decisions["validation"]
     return {
         "table": name,
         "rows": len(data.train),
         "search_s": validation["search_s"],
         "wall_s": wall,
-        "trials": len(fitted.result.search.trials),
+        "trials": len(fitted.result_.search.trials),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

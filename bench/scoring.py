@@ -72,8 +72,8 @@ def _measure(db: Path, rows: int, mode: str) -> dict:
         cursor.register("scored", reader)
         cursor.execute("create or replace table s as select * from scored")
     else:
-        from dbt_automl._preprocess import FeatureSchema, to_frame
-        from dbt_automl._registry import load_version
+        from dbt_automl.preprocess import FeatureSchema, to_frame
+        from dbt_automl.registry import load_version
 
         [(path,)] = con.sql("select artifact_path from m where is_current").fetchall()
         model, meta = load_version(Path(path).parent)

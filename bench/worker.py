@@ -54,9 +54,11 @@ def run_dbt_automl(spec: Spec, train: pd.DataFrame, test: pd.DataFrame) -> tuple
     if spec["kind"] == "regression":
         pred = np.asarray(fitted.predict(test), dtype=float)
     else:
-        pred = _reorder(fitted.predict_proba(test), fitted.result.target.classes, spec["classes"])
-    search = fitted.result.search
-    model = f"{search.family} ({len(search.trials)} trials)"
+        pred = _reorder(fitted.predict_proba(test), list(fitted.classes_), spec["classes"])
+    result = fitted.result_
+    families = sorted({member["family"] for member in result.ensemble})
+    chosen = families[0] if len(families) == 1 else f"ensemble of {', '.join(families)}"
+    model = f"{chosen} ({len(result.search.trials)} trials)"
     info = {"fit_done": fit_done, "model": model, "imported_from": dbt_automl.__file__}
     return pred, {**info, "version": dbt_automl.__version__}
 

@@ -1,15 +1,15 @@
 """dbt-automl: AutoML inside the warehouse, the dbt way.
 
-Python models call :func:`train` and :func:`score`; everything else is an implementation
-detail. Heavy libraries (scikit-learn, optuna, lightgbm) load on first use so that
-``import dbt_automl`` stays fast.
+Python models call :func:`train`, :func:`score` and :func:`leaderboard`; notebooks and
+pipelines use :class:`AutoML` (the scikit-learn contract) or :func:`fit`. Heavy libraries
+(scikit-learn, optuna, lightgbm) load on first use, so ``import dbt_automl`` stays fast.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dbt_automl._errors import (
+from dbt_automl.errors import (
     ChecksumMismatchError,
     ConfigError,
     DbtAutomlError,
@@ -18,9 +18,17 @@ from dbt_automl._errors import (
     TrainingDataError,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+    import pyarrow as pa
+
+    from dbt_automl._estimator import AutoML
+
 __version__ = "0.1.0"
 
 __all__ = [
+    "AutoML",
     "ChecksumMismatchError",
     "ConfigError",
     "DbtAutomlError",
@@ -35,8 +43,10 @@ __all__ = [
 ]
 
 
-def train(dbt: Any, session: Any, rows: Any, config: dict | None) -> Any:
-    """Train a model from a dbt python model; see :func:`dbt_automl._dbt.train`.
+def train(
+    dbt: Any, session: Any, rows: duckdb.DuckDBPyRelation, config: dict[str, Any] | None
+) -> pa.Table:
+    """Train a model from a dbt python model; see :func:`dbt_automl.dbt.train`.
 
     Example::
 
@@ -44,13 +54,19 @@ def train(dbt: Any, session: Any, rows: Any, config: dict | None) -> Any:
             return dbt_automl.train(dbt, session, dbt.ref("customer_features"),
                                     dbt.config.meta_get("automl"))
     """
-    from dbt_automl._dbt import train as _train
+    from dbt_automl.dbt import train as _train
 
     return _train(dbt, session, rows, config)
 
 
-def score(dbt: Any, session: Any, model: Any, rows: Any, batch_size: int = 50_000) -> Any:
-    """Score rows with a trained model's current version; see :func:`dbt_automl._dbt.score`.
+def score(
+    dbt: Any,
+    session: Any,
+    model: duckdb.DuckDBPyRelation,
+    rows: duckdb.DuckDBPyRelation,
+    batch_size: int = 50_000,
+) -> pa.RecordBatchReader:
+    """Score rows with a trained model's current version; see :func:`dbt_automl.dbt.score`.
 
     Example::
 
@@ -58,25 +74,12 @@ def score(dbt: Any, session: Any, model: Any, rows: Any, batch_size: int = 50_00
             return dbt_automl.score(dbt, session, model=dbt.ref("churn_model"),
                                     rows=dbt.ref("customer_features"))
     """
-    from dbt_automl._dbt import score as _score
+    from dbt_automl.dbt import score as _score
 
     return _score(dbt, session, model, rows, batch_size)
 
 
-def fit(data: Any, settings: dict, name: str = "model") -> Any:
-    """Train outside dbt on a pandas DataFrame or Arrow table; see :func:`dbt_automl._fit.fit`.
-
-    Example::
-
-        fitted = dbt_automl.fit(frame, {"target": "churned", "time_budget_s": 30})
-        fitted.predict(new_rows)
-    """
-    from dbt_automl._fit import fit as _fit
-
-    return _fit(data, settings, name)
-
-
-def leaderboard(dbt: Any, session: Any, model: Any) -> Any:
+def leaderboard(dbt: Any, session: Any, model: duckdb.DuckDBPyRelation) -> pa.Table:
     """Every search trial of every version of a trained model, one row each.
 
     Example::
@@ -84,6 +87,29 @@ def leaderboard(dbt: Any, session: Any, model: Any) -> Any:
         def model(dbt, session):
             return dbt_automl.leaderboard(dbt, session, dbt.ref("churn_model"))
     """
-    from dbt_automl._leaderboard import leaderboard as _leaderboard
+    from dbt_automl.dbt import leaderboard as _leaderboard
 
     return _leaderboard(model)
+
+
+def fit(data: pd.DataFrame | pa.Table, settings: dict[str, Any], name: str = "model") -> AutoML:
+    """Train outside dbt on a table with the settings ``meta.automl`` would hold; returns a
+    fitted :class:`AutoML`.
+
+    Example::
+
+        fitted = dbt_automl.fit(frame, {"target": "churned", "time_budget_s": 30})
+        fitted.predict(new_rows)
+    """
+    from dbt_automl._estimator import fit as _fit
+
+    return _fit(data, settings, name)
+
+
+def __getattr__(name: str) -> Any:
+    # AutoML is imported on first use: it pulls in scikit-learn.
+    if name == "AutoML":
+        from dbt_automl._estimator import AutoML
+
+        return AutoML
+    raise AttributeError(f"module 'dbt_automl' has no attribute {name!r}")

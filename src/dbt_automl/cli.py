@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from dbt_automl._errors import DbtAutomlError
+from dbt_automl.errors import DbtAutomlError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handler(args)
     except DbtAutomlError as exc:
-        print(f"dbt-automl {args.command}: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return 1
 
 
@@ -49,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _scale_arg(value: str) -> str:
     """argparse type for ``--scale``: a known name or a positive number, kept as text."""
-    from dbt_automl.demo_lake import resolve_scale
+    from dbt_automl.demo import resolve_scale
 
     try:
         resolve_scale(value)
@@ -86,7 +86,7 @@ def _add_generate_lake(subparsers: argparse._SubParsersAction) -> None:
 
 def _run_generate_lake(args: argparse.Namespace) -> int:
     """Generate the lake and print what it holds."""
-    from dbt_automl.demo_lake import generate_lake
+    from dbt_automl.demo import generate_lake
 
     started = time.perf_counter()
     summary = generate_lake(args.out, scale=args.scale, seed=args.seed, force=args.force)
@@ -134,11 +134,11 @@ def _run_summary(args: argparse.Namespace) -> int:
     """Print the summary; refuse when the warehouse file does not exist."""
     from pathlib import Path
 
-    from dbt_automl._summary import summarize
+    from dbt_automl.dbt._summary import summarize
 
     warehouse = Path(args.duckdb)
     if not warehouse.is_file():
-        raise DbtAutomlError(f"no warehouse at {warehouse}. Fix: run `dbt build` (or `make demo`)")
+        raise DbtAutomlError(f"no warehouse at {warehouse}", "run `dbt build` (or `make demo`)")
     print(summarize(warehouse, Path(args.registry), Path(args.docs)))
     return 0
 

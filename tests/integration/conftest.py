@@ -93,7 +93,7 @@ def messages(result) -> str:  # noqa: ANN001
 @pytest.fixture(scope="session")
 def built_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Project, object]]:
     """The demo project built once on the small lake: (project, dbt build result)."""
-    from dbt_automl.demo_lake import generate_lake
+    from dbt_automl.demo import generate_lake
 
     base = tmp_path_factory.mktemp("demo") / "project"
     base.mkdir()

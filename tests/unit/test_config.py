@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 from dbt_automl import ConfigError
-from dbt_automl._config import parse_config
+from dbt_automl.config import parse_config
+from dbt_automl.tasks import Classification, group_of
 
 
 def test_defaults_and_aliases() -> None:
     cfg = parse_config({"target": "y", "task": "binary", "id_columns": "id"}, "m")
-    assert cfg.task == "classification"
+    # `binary` and `multiclass` name the classification group: the classes decide which.
+    assert group_of(pa.chunked_array([["a", "b", "c"]]), cfg) is Classification
     assert cfg.id_columns == ("id",)
     assert cfg.time_budget_s == 60.0
     assert cfg.seed == 42
@@ -17,9 +20,9 @@ def test_defaults_and_aliases() -> None:
 @pytest.mark.parametrize(
     ("raw", "fragment"),
     [
-        ({}, "has no meta.automl"),
+        ({}, "no meta.automl settings"),
         ({"task": "classification"}, "meta.automl.target: missing"),
-        ({"target": "y", "taget": 1}, "unknown key(s) ['taget']"),
+        ({"target": "y", "taget": 1}, "unknown meta.automl key(s) ['taget']"),
         ({"target": "y", "time_budget_s": -5}, "time_budget_s: must be > 0, got -5"),
         ({"target": "y", "time_budget_s": "soon"}, "expected a number, got 'soon'"),
         ({"target": "y", "task": "ranking"}, "unknown task 'ranking'"),

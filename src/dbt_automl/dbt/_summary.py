@@ -1,0 +1,58 @@
+"""The demo's closing report: what was trained, how well, and where everything is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+METRIC_COLUMNS = ("test_roc_auc", "test_pr_auc", "test_f1", "test_rmse", "test_r2")
+
+
+def _model_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    # A trained-model table is recognised by its columns, whatever the user named it.
+    rows = con.sql(
+        """select table_name from information_schema.columns
+           where column_name in ('is_current', 'artifact_path', 'sha256')
+           group by table_name having count(*) = 3 order by table_name"""
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _score_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    rows = con.sql(
+        """select table_name from information_schema.columns
+           where column_name in ('prediction', 'model_version', 'scored_at')
+           group by table_name having count(*) = 3 order by table_name"""
+    ).fetchall()
+    return [(r[0], con.sql(f'select count(*) from "{r[0]}"').fetchall()[0][0]) for r in rows]
+
+
+def summarize(warehouse: Path, registry: Path, docs: Path | None = None) -> str:
+    """A plain-text report of every trained model and prediction table in ``warehouse``."""
+    lines = [f"warehouse: {warehouse.resolve()}", f"registry:  {registry.resolve()}"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for table in _model_tables(con):
+            line = _model_line(con, table)
+            if line:
+                lines.append(line)
+        for table, count in _score_tables(con):
+            lines.append(f"predictions {table}: {count} rows (select * from {table})")
+    if docs is not None and docs.exists():
+        lines.append(f"docs: {docs.resolve()} (or `dbt docs serve`)")
+    return "\n".join(lines)
+
+
+def _model_line(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """``model <name> v<N>: <family>, <metrics> (<seconds>s)`` for the current version."""
+    present = set(con.table(table).columns)
+    shown = [c for c in METRIC_COLUMNS if c in present]  # each task has its own metrics
+    cols = ", ".join(("model_name", "version", "family", "duration_s", *shown))
+    row = con.sql(f'select {cols} from "{table}" where is_current').fetchall()
+    if not row:
+        return None
+    name, version, family, duration, *values = row[0]
+    metrics = ", ".join(
+        f"{c[5:]}={v:.3f}" for c, v in zip(shown, values, strict=True) if v is not None
+    )
+    return f"model {name} v{version}: {family}, {metrics} ({duration:.0f}s)"

@@ -1,0 +1,147 @@
+"""The tables python models return about trained models: one row per version (the
+trained-model table) and one row per version and trial (the leaderboard)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from dbt_automl.registry import METADATA_FILE, ModelVersion, Registry, read_metadata
+from dbt_automl.tasks import task_named
+
+# The trained-model table's columns, around the task's own `test_<metric>` columns.
+_HEAD = [
+    ("model_name", pa.string()),
+    ("version", pa.int32()),
+    ("is_current", pa.bool_()),
+    ("task", pa.string()),
+    ("target", pa.string()),
+    ("metric", pa.string()),
+    ("family", pa.string()),
+    ("params", pa.string()),
+    ("cv_score", pa.float64()),
+]
+_TAIL = [
+    ("threshold", pa.float64()),
+    ("train_rows", pa.int64()),
+    ("test_rows", pa.int64()),
+    ("n_features", pa.int32()),
+    ("n_trials", pa.int32()),
+    ("duration_s", pa.float64()),
+    ("trained_at", pa.timestamp("us")),
+    ("data_fingerprint", pa.string()),
+    ("artifact_path", pa.string()),
+    ("sha256", pa.string()),
+    # Everything the engine decided, as JSON: dropped columns and why, encodings, sampling,
+    # validation scheme, ensemble members, calibration and threshold with their reasons.
+    ("decisions", pa.string()),
+]
+
+
+def versions_schema(tasks: list[str]) -> pa.Schema:
+    """The trained-model table's schema: a ``test_<metric>`` column for every metric of the
+    tasks its versions solved (a classifier's table has no ``test_rmse``)."""
+    metrics: dict[str, None] = {}
+    for name in tasks:
+        metrics.update(dict.fromkeys(task_named(name).metrics))
+    return pa.schema(_HEAD + [(f"test_{m}", pa.float64()) for m in metrics] + _TAIL)
+
+
+def versions_table(registry: Registry, model_name: str) -> pa.Table:
+    """Every registered version of a model as rows, the newest current."""
+    versions = registry.versions(model_name)
+    rows = [_version_row(v, v is versions[-1]) for v in versions]
+    schema = versions_schema([v.metadata["task"] for v in versions])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
+    meta = version.metadata
+    return {
+        "model_name": version.model_name,
+        "version": version.version,
+        "is_current": is_current,
+        "task": meta["task"],
+        "target": meta["target"],
+        "metric": meta["metric"],
+        "family": meta["best"]["family"],
+        "params": json.dumps(meta["best"]["params"], sort_keys=True, default=str),
+        "cv_score": meta["best"]["cv_score"],
+        **{f"test_{m}": v for m, v in meta["metrics"]["test"].items()},
+        "threshold": meta["threshold"],
+        "train_rows": meta["data"]["train_rows"],
+        "test_rows": meta["data"]["test_rows"],
+        "n_features": len(meta["features"]["columns"]),
+        "n_trials": len(meta["trials"]),
+        "duration_s": meta["duration_s"],
+        "trained_at": datetime.fromisoformat(meta["created_at"]).replace(tzinfo=None),
+        "data_fingerprint": meta["data"]["fingerprint"],
+        "artifact_path": meta["artifact"]["path"],
+        "sha256": meta["artifact"]["sha256"],
+        "decisions": json.dumps(_decisions(meta), sort_keys=True, default=str),
+    }
+
+
+def _decisions(meta: dict[str, Any]) -> dict[str, Any]:
+    decided = {k: v for k, v in meta.get("decisions", {}).items() if k != "calibration_curve"}
+    return {
+        **decided,
+        "features": meta["features"],
+        "data": meta["data"],
+        "ensemble_members": meta.get("ensemble", []),
+    }
+
+
+LEADERBOARD_SCHEMA = pa.schema(
+    [
+        ("model_name", pa.string()),
+        ("version", pa.int32()),
+        ("is_current", pa.bool_()),
+        ("trial", pa.int32()),
+        ("family", pa.string()),
+        ("params", pa.string()),
+        ("metric", pa.string()),
+        ("score", pa.float64()),
+        ("state", pa.string()),
+        ("fit_s", pa.float64()),
+        ("predict_s", pa.float64()),
+        ("is_warm_start", pa.bool_()),
+        ("ensemble_weight", pa.float64()),
+    ]
+)
+
+
+def _trial_rows(metadata: dict[str, Any], is_current: bool) -> list[dict[str, Any]]:
+    weights = {m["trial"]: m["weight"] for m in metadata.get("ensemble", [])}
+    return [
+        {
+            "model_name": metadata["model_name"],
+            "version": metadata["version"],
+            "is_current": is_current,
+            "trial": t["number"] + 1,
+            "family": t["family"],
+            "params": json.dumps(t["params"], sort_keys=True, default=str),
+            "metric": metadata["metric"],
+            "score": t["score"],
+            "state": t["state"],
+            "fit_s": t["fit_s"],
+            "predict_s": t["predict_s"],
+            "is_warm_start": t["warm_start"],
+            "ensemble_weight": weights.get(t["number"], 0.0),
+        }
+        for t in metadata["trials"]
+    ]
+
+
+def leaderboard(model: duckdb.DuckDBPyRelation) -> pa.Table:
+    """The trials of every version listed in a trained-model table (its ``artifact_path``)."""
+    rows: list[dict[str, Any]] = []
+    for artifact_path, is_current in model.project("artifact_path, is_current").fetchall():
+        meta_path = Path(artifact_path).parent / METADATA_FILE
+        rows += _trial_rows(read_metadata(meta_path), bool(is_current))
+    return pa.Table.from_pylist(rows, schema=LEADERBOARD_SCHEMA)

@@ -1,0 +1,91 @@
+"""From Arrow data to model input: the frame replayed at training and at scoring, and the
+scikit-learn ColumnTransformer fitted with every model (one branch per encoding)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
+
+from dbt_automl.preprocess._encoders import (
+    MISSING,
+    DateParts,
+    QuantileClipper,
+    RareLevelGrouper,
+    TextToDense,
+)
+from dbt_automl.preprocess._schema import Column, FeatureSchema
+from dbt_automl.preprocess._typing import parse
+
+if TYPE_CHECKING:
+    from dbt_automl.tasks import Task
+
+
+def to_frame(data: pa.Table | pa.RecordBatch, schema: FeatureSchema) -> pd.DataFrame:
+    """Arrow data to the frame the pipeline expects: floats, object strings, datetimes.
+
+    String columns typed as numbers, flags or dates are parsed here, at training and at
+    scoring alike; a value that does not parse becomes missing.
+    """
+    return pd.DataFrame({col.name: _values(data.column(col.name), col) for col in schema.columns})
+
+
+def _values(arr: pa.Array | pa.ChunkedArray, col: Column) -> np.ndarray:
+    if col.parsed_as is not None:
+        return parse(arr, col.parsed_as, col.parse_format)
+    if col.kind in ("numeric", "boolean"):
+        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+        return np.asarray(values, dtype=float)
+    if col.kind == "categorical":
+        values = pc.cast(arr, pa.string()).to_numpy(zero_copy_only=False).astype(object)
+        values[pd.isna(values)] = MISSING
+        return values
+    stamps = pc.cast(arr, pa.timestamp("us")).to_numpy(zero_copy_only=False)
+    return np.asarray(stamps, dtype="datetime64[us]")
+
+
+def _cross_fit(task: Task, seed: int) -> KFold | StratifiedKFold:
+    splitter = StratifiedKFold if task.stratify else KFold
+    return splitter(5, shuffle=True, random_state=seed)
+
+
+def build_preprocessor(schema: FeatureSchema, task: Task, seed: int) -> ColumnTransformer:
+    """The ColumnTransformer for a schema: one branch per encoding, dense float output."""
+    by_encoding: dict[str, list[str]] = {}
+    for col in schema.columns:
+        by_encoding.setdefault(col.encoding, []).append(col.name)
+    branches = {
+        "scaled": make_pipeline(
+            QuantileClipper(),
+            # Indicators (only for columns with missing values in training) let a model
+            # learn from missingness itself, e.g. no income reported.
+            SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+            StandardScaler(),
+        ),
+        "one_hot": make_pipeline(
+            RareLevelGrouper(min_count=5, min_share=0.005),
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+        ),
+        # TargetEncoder cross-fits in fit_transform, so training rows never see their own label.
+        "target": make_pipeline(
+            RareLevelGrouper(min_count=10),
+            TargetEncoder(target_type=task.target_type, cv=_cross_fit(task, seed)),
+            StandardScaler(),
+        ),
+        "date_parts": make_pipeline(
+            DateParts(),
+            SimpleImputer(strategy="median", keep_empty_features=True),
+            StandardScaler(),
+        ),
+        "tfidf": make_pipeline(TextToDense(seed=seed), StandardScaler()),
+    }
+    transformers = [(enc, branches[enc], cols) for enc, cols in by_encoding.items()]
+    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
