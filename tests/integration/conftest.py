@@ -80,6 +80,18 @@ class Project:
         path.write_text(text)
 
 
+def copy_demo_project(dest: Path) -> None:
+    """The demo dbt project's files (no lake, registry or warehouse) copied into ``dest``."""
+    dest.mkdir()
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part)
+        elif source.exists():
+            shutil.copy(source, dest / part)
+    shutil.copytree(ROOT / "tests" / "dbt", dest / "tests" / "dbt")
+
+
 def statuses(result) -> dict[str, str]:  # noqa: ANN001
     """Node name -> status of a dbtRunner result."""
     return {r.node.name: str(r.status) for r in result.result.results}
@@ -96,15 +108,7 @@ def built_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pr
     from dbt_automl.demo import generate_lake
 
     base = tmp_path_factory.mktemp("demo") / "project"
-    base.mkdir()
-    for part in PROJECT_PARTS:
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, base / part)
-        elif source.exists():
-            shutil.copy(source, base / part)
-    (base / "tests").mkdir()
-    shutil.copytree(ROOT / "tests" / "dbt", base / "tests" / "dbt")
+    copy_demo_project(base)
     project = Project(base)
     # small, not tiny: 400 test customers keep the demo's real ROC AUC gate (0.80) meaningful.
     generate_lake(project.lake, scale="small", seed=42)

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from tests.integration.conftest import PROJECT_PARTS
+from tests.integration.conftest import copy_demo_project
 
 pytestmark = pytest.mark.slow
 
@@ -158,14 +158,7 @@ def test_consumer_lists_no_node_of_the_package(consumer: Path) -> None:
 def _copy_root_project(dest: Path) -> tuple[Path, dict[str, str]]:
     """A copy of the demo project (as tests/integration/conftest.py makes it), and its env."""
     project = dest / "demo"
-    project.mkdir()
-    for part in PROJECT_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, project / part)
-        elif source.exists():
-            shutil.copy(source, project / part)
-    shutil.copytree(REPO_ROOT / "tests" / "dbt", project / "tests" / "dbt")
+    copy_demo_project(project)
     env = {
         "DBT_AUTOML_DUCKDB_PATH": str(project / "warehouse.duckdb"),
         "DBT_AUTOML_LAKE_PATH": str(project / "lake"),
