@@ -19,27 +19,30 @@ MIN_ROWS = 20
 
 def prepare(state: TrainState) -> None:
     """Task and target, metric, group and time columns, the feature schema and frame."""
-    cfg, table = state.cfg, state.table
-    if table.num_rows < MIN_ROWS:
-        raise TrainingDataError(
-            _too_few_rows(table.num_rows),
-            "check the upstream feature model and its filters, or train on more rows",
-            model=cfg.model_name,
-            column=cfg.target,
-        )
-    state.task, state.target = resolve(table[cfg.target], cfg)
+    cfg = state.cfg
+    _require_rows(state)
+    state.task, state.target = resolve(state.table[cfg.target], cfg)
     if state.target.rows is not None:
         _leave_out_rare_classes(state)
+        _require_rows(state)
     state.metric = state.task.metric(cfg.metric, cfg)
     state.groups = _column(state, cfg.group_column, "group_column")
     state.times = _column(state, cfg.time_column, "time_column")
     _features(state)
 
 
-def _too_few_rows(n: int) -> str:
-    if n == 0:
-        return "the training table has no rows with a non-null target"
-    return f"the training table has {n} rows with a non-null target; training needs {MIN_ROWS}"
+def _require_rows(state: TrainState) -> None:
+    n = state.table.num_rows
+    if n >= MIN_ROWS:
+        return
+    raise TrainingDataError(
+        "the training table has no rows with a non-null target"
+        if n == 0
+        else f"the training table has {n} rows with a non-null target; training needs {MIN_ROWS}",
+        "check the upstream feature model and its filters, or train on more rows",
+        model=state.name,
+        column=state.cfg.target,
+    )
 
 
 def _leave_out_rare_classes(state: TrainState) -> None:
