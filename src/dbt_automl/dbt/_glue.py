@@ -27,10 +27,9 @@ from dbt_automl.registry import (
     Registry,
     build_metadata,
     config_hash,
-    load_version,
     registry_root,
 )
-from dbt_automl.scoring import check_rows, output_schema, score_batches
+from dbt_automl.scoring import Scorer, check_rows, output_schema, score_batches
 
 SCORE_BATCH_ROWS = 50_000
 
@@ -105,7 +104,8 @@ def score(
             model=scores_name,
         )
     name, version, artifact_path = found[0]
-    fitted, metadata = load_version(Path(artifact_path).parent)
+    scorer = Scorer.load(Path(artifact_path).parent)
+    metadata = scorer.metadata
     schema_in = rows.limit(0).to_arrow_table().schema
     check_rows(metadata, schema_in, scores_name)
     columns = [c["name"] for c in metadata["id_columns"]]
@@ -120,7 +120,7 @@ def score(
 
     def batches() -> Iterator[pa.RecordBatch]:
         count = 0
-        for out in score_batches(fitted, metadata, iter(reader), schema_out, scored_at):
+        for out in score_batches(scorer, iter(reader), schema_out, scored_at):
             count += out.num_rows
             yield out
         log.info(f"{scores_name}: scored {count} rows in {time.perf_counter() - started:.1f}s")

@@ -14,8 +14,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dbt_automl._model import AutoMLModel
-from dbt_automl.preprocess import FeatureSchema, to_frame
+from dbt_automl.scoring._scorer import Scorer
 from dbt_automl.tasks import task_named
 
 PROVENANCE = [
@@ -40,28 +39,23 @@ def _label_type(metadata: dict[str, Any]) -> pa.DataType:
 
 
 def score_batches(
-    model: AutoMLModel,
-    metadata: dict[str, Any],
+    scorer: Scorer,
     batches: Iterator[pa.RecordBatch],
     schema: pa.Schema,
     scored_at: datetime,
 ) -> Iterator[pa.RecordBatch]:
     """Predict each input batch and yield the matching output batch."""
-    from threadpoolctl import threadpool_limits
-
-    features = FeatureSchema.from_dict(metadata["features"])
-    ids = [c["name"] for c in metadata["id_columns"]]
+    ids = [c["name"] for c in scorer.metadata["id_columns"]]
     fields = [schema.field(i) for i in range(len(ids), len(schema) - len(PROVENANCE))]
+    task, classes = scorer.model.task, scorer.model.classes
     for batch in batches:
         if batch.num_rows == 0:
             continue
-        with threadpool_limits(limits=1):  # one core per model, as in engine.train
-            raw = model.predict_raw(to_frame(batch, features))
+        raw = scorer.raw(batch)
         columns: list[pa.Array] = [batch.column(name) for name in ids]
-        labels = model.labels(raw)
-        columns += model.task.prediction_arrays(raw, labels, model.classes, fields)
+        columns += task.prediction_arrays(raw, scorer.labels(raw), classes, fields)
         n = batch.num_rows
-        columns.append(pa.array([metadata["model_name"]] * n, type=pa.string()))
-        columns.append(pa.array(np.full(n, metadata["version"], dtype=np.int32)))
+        columns.append(pa.array([scorer.name] * n, type=pa.string()))
+        columns.append(pa.array(np.full(n, scorer.version, dtype=np.int32)))
         columns.append(pa.array([scored_at] * n, type=pa.timestamp("us")))
         yield pa.RecordBatch.from_arrays(columns, schema=schema)
