@@ -62,6 +62,7 @@ class AutoML(BaseEstimator):
         search_max_rows: int = 50_000,
         bagging: bool = False,
         refit_full: bool | str = "auto",
+        max_predict_us_per_row: float | str | None = "auto",
         exclude: Sequence[str] | None = None,
         name: str = "model",
     ) -> None:
@@ -84,6 +85,7 @@ class AutoML(BaseEstimator):
         self.search_max_rows = search_max_rows
         self.bagging = bagging
         self.refit_full = refit_full
+        self.max_predict_us_per_row = max_predict_us_per_row
         self.exclude = exclude
         self.name = name
 
@@ -103,7 +105,7 @@ class AutoML(BaseEstimator):
         from dbt_automl.engine import train
 
         table = table.filter(pc.is_valid(table[target]))
-        settings = {k: v for k, v in self.get_params().items() if k != "name" and v is not None}
+        settings = {k: v for k, v in self.get_params().items() if k != "name"}
         cfg = parse_config({**settings, "target": target}, self.name)
         self.result_ = train(table, cfg, get_logger())
         self.model_ = self.result_.model

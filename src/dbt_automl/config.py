@@ -46,6 +46,7 @@ class AutomlConfig:
     search_max_rows: int = 50_000
     bagging: bool = False
     refit_full: bool | str = "auto"
+    max_predict_us_per_row: float | str | None = "auto"
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def error(self, key: str, message: str, fix: str) -> ConfigError:
@@ -133,10 +134,26 @@ def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig
         search_max_rows=int(_number(raw, "search_max_rows", 50_000, model_name)),
         bagging=bool(raw.get("bagging", False)),
         refit_full=raw.get("refit_full", "auto"),
+        max_predict_us_per_row=_cost_budget(raw, model_name),
         raw=dict(raw),
     )
     _check_ranges(cfg)
     return cfg
+
+
+def _cost_budget(raw: Mapping[str, Any], model_name: str) -> float | str | None:
+    """``max_predict_us_per_row``: ``auto``, a positive number, or null (no budget)."""
+    value = raw.get("max_predict_us_per_row", "auto")
+    if value is None or value == "auto":
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise ConfigError(
+        f"must be auto, a number of microseconds > 0, or null, got {value!r}",
+        "use auto (the default), e.g. 10, or null to turn the scoring budget off",
+        model=model_name,
+        key="max_predict_us_per_row",
+    )
 
 
 def _check_keys(raw: Mapping[str, Any] | None, model_name: str) -> None:

@@ -29,6 +29,7 @@ def test_defaults_and_aliases() -> None:
         ({"target": "y", "families": ["xgb"]}, "unknown families ['xgb']"),
         ({"target": "y", "id_columns": ["y"]}, "is also listed as an id"),
         ({"target": "y", "test_size": 0.9}, "test_size: must be in [0.05, 0.5]"),
+        ({"target": "y", "max_predict_us_per_row": -1}, "max_predict_us_per_row: must be auto"),
     ],
 )
 def test_bad_settings_name_model_key_and_fix(raw: dict, fragment: str) -> None:

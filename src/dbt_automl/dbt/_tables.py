@@ -32,6 +32,8 @@ _TAIL = [
     ("test_rows", pa.int64()),
     ("n_features", pa.int32()),
     ("n_trials", pa.int32()),
+    # CPU cost of the chosen model measured after training, preprocessing included.
+    ("expected_rows_per_s", pa.float64()),
     ("duration_s", pa.float64()),
     ("trained_at", pa.timestamp("us")),
     ("data_fingerprint", pa.string()),
@@ -78,6 +80,9 @@ def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
         "test_rows": meta["data"]["test_rows"],
         "n_features": len(meta["features"]["columns"]),
         "n_trials": len(meta["trials"]),
+        "expected_rows_per_s": meta.get("decisions", {})
+        .get("scoring", {})
+        .get("expected_rows_per_s"),
         "duration_s": meta["duration_s"],
         "trained_at": datetime.fromisoformat(meta["created_at"]).replace(tzinfo=None),
         "data_fingerprint": meta["data"]["fingerprint"],
@@ -110,6 +115,7 @@ LEADERBOARD_SCHEMA = pa.schema(
         ("state", pa.string()),
         ("fit_s", pa.float64()),
         ("predict_s", pa.float64()),
+        ("predict_us_per_row", pa.float64()),
         ("is_warm_start", pa.bool_()),
         ("ensemble_weight", pa.float64()),
     ]
@@ -131,6 +137,7 @@ def _trial_rows(metadata: dict[str, Any], is_current: bool) -> list[dict[str, An
             "state": t["state"],
             "fit_s": t["fit_s"],
             "predict_s": t["predict_s"],
+            "predict_us_per_row": t.get("predict_us_per_row"),
             "is_warm_start": t["warm_start"],
             "ensemble_weight": weights.get(t["number"], 0.0),
         }

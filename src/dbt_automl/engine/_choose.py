@@ -21,6 +21,20 @@ from dbt_automl.search import (
 # When the search ran on a sample, the refit on every training row costs several fold fits:
 # the search leaves this share of the budget to it.
 REFIT_RESERVE = 0.15
+# max_predict_us_per_row: auto: a model may cost this many CPU microseconds a row (100k
+# rows/s on one core, the demo's fraud model scored through dbt build included)...
+AUTO_COST_US = 10.0
+# ...relaxed on small tables, as long as scoring the training table itself takes at most
+# this many CPU microseconds (2 s): there, kNN and kernel models earn their cost.
+AUTO_TABLE_COST_US = 2_000_000.0
+
+
+def cost_budget(state: TrainState) -> float | None:
+    """CPU microseconds a row may cost the final model to predict (None: no budget)."""
+    setting = state.cfg.max_predict_us_per_row
+    if setting == "auto":
+        return max(AUTO_COST_US, AUTO_TABLE_COST_US / len(state.plan.train))
+    return None if setting is None else float(setting)
 
 
 def search_budget(state: TrainState) -> float:
@@ -32,9 +46,15 @@ def search_budget(state: TrainState) -> float:
 def search(state: TrainState) -> None:
     """Run the study on the fold matrices under what is left of the budget."""
     cfg = state.cfg
-    study = Study(state.task, state.metric, state.families, cfg.seed, state.log, cfg.model_name)
+    cost = cost_budget(state)
+    state.decisions["scoring_budget"] = {"setting": cfg.max_predict_us_per_row, "us_per_row": cost}
+    study = Study(
+        state.task, state.metric, state.families, cfg.seed, state.log, cfg.model_name, cost
+    )
     budget = max(search_budget(state) - state.elapsed, 1.0)
     state.search = study.run(state.folds, budget, cfg.max_trials)
+    if not state.search.candidates and state.search.over_budget:
+        _fall_back_to_the_cheapest(state)
     if not state.search.candidates:
         raise TrainingDataError(
             "every trial failed within the budget",
@@ -51,6 +71,19 @@ def search(state: TrainState) -> None:
     }
 
 
+def _fall_back_to_the_cheapest(state: TrainState) -> None:
+    cheapest = state.search.over_budget[0]
+    state.search.candidates = [cheapest]
+    budget = state.decisions["scoring_budget"]
+    budget["fallback"] = (
+        f"no trial predicted within {budget['us_per_row']:.1f} us a row; the cheapest, "
+        f"{cheapest.label} at {cheapest.cost_us:.1f} us, is used"
+    )
+    state.warn(
+        f"{budget['fallback']} (raise meta.automl.max_predict_us_per_row, or set it to null)"
+    )
+
+
 def ensemble(state: TrainState) -> None:
     """The members of the final model with weights, and their blended validation predictions.
 
@@ -62,7 +95,9 @@ def ensemble(state: TrainState) -> None:
     members: list[Member] = [(best, 1.0)]
     score = best.score
     if state.cfg.ensemble and len(found.candidates) > 1:
-        weights, blended = greedy_weights(found.candidates, found.y_valid, metric, state.task)
+        weights, blended = greedy_weights(
+            found.candidates, found.y_valid, metric, state.task, cost_budget(state)
+        )
         if len(weights) > 1:
             members = [(found.candidates[i], w) for i, w in sorted(weights.items())]
             score = blended
@@ -79,6 +114,7 @@ def ensemble(state: TrainState) -> None:
         "score": score,
         "best_single": best.score,
         "summary": summary,
+        "predict_us_per_row": sum(c.cost_us for c, _ in members),
     }
 
 

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from dbt_automl._model import AutoMLModel
+from dbt_automl.engine._choose import cost_budget
 from dbt_automl.engine._state import TrainState
 from dbt_automl.preprocess import build_preprocessor, describe_fitted
 from dbt_automl.search import FoldBagged, WeightedEnsemble
+from dbt_automl.search._study import COST_ROWS
 
 REFIT_FULL_MAX_ROWS = 100_000  # above, 20 % more rows barely helps and the refit costs most
 REFIT_MARGIN_S = 1.0  # after the refit: test predictions, metrics, calibration curve
@@ -100,10 +102,22 @@ def describe(state: TrainState) -> None:
     if fitted is None:  # fold models bring their own preprocessing: describe the first
         fitted = state.folds[0].preprocessor
     state.decisions["preprocessing"] = describe_fitted(fitted, state.schema)
+    state.decisions["scoring"] = _scoring_cost(state)
     state.info(
         f"{state.decisions['ensemble']['summary']}; test "
         + ", ".join(f"{k}={v:.4f}" for k, v in state.test_metrics.items())
+        + f"; predicts {state.decisions['scoring']['expected_rows_per_s']:,.0f} rows/s a core"
     )
+
+
+def _scoring_cost(state: TrainState) -> dict[str, float]:
+    """What a row costs the final model, preprocessing included, in CPU microseconds."""
+    frame = state.frame.iloc[state.plan.test]
+    rows = frame.iloc[np.resize(np.arange(len(frame)), COST_ROWS)]
+    started = time.process_time()
+    state.model.predict_raw(rows)
+    cost = max((time.process_time() - started) / len(rows) * 1e6, 1e-3)
+    return {"predict_us_per_row": cost, "expected_rows_per_s": 1e6 / cost}
 
 
 def _fold_models_if_cut(state: TrainState) -> None:
@@ -127,10 +141,20 @@ def _fold_models_if_cut(state: TrainState) -> None:
 
 
 def _bag(state: TrainState) -> AutoMLModel:
-    """The members' fold models as fitted in the search, averaged over folds."""
+    """The members' fold models as fitted in the search, averaged over folds: as many folds
+    as the prediction-cost budget allows (each fold model costs what its member does)."""
+    folds = len(state.folds)
+    budget = cost_budget(state)
+    member_cost = sum(candidate.cost_us for candidate, _ in state.members)
+    if budget is not None and member_cost * folds > budget:
+        folds = max(1, min(folds, int(budget // max(member_cost, 1e-9))))
+        state.decisions["fold_models_used"] = (
+            f"{folds} of {len(state.folds)} folds: {member_cost:.1f} us a row per fold, "
+            f"budget {budget:.1f} us"
+        )
     estimator = FoldBagged(
-        [fold.preprocessor for fold in state.folds],
-        [candidate.fold_models for candidate, _ in state.members],
+        [fold.preprocessor for fold in state.folds[:folds]],
+        [candidate.fold_models[:folds] for candidate, _ in state.members],
         [weight for _, weight in state.members],
     )
     return AutoMLModel(None, estimator, state.task, state.target.classes)

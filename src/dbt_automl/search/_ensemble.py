@@ -19,12 +19,17 @@ MAX_MEMBERS = 5
 
 
 def greedy_weights(
-    candidates: list[Candidate], y: np.ndarray, metric: Metric, task: Task
+    candidates: list[Candidate],
+    y: np.ndarray,
+    metric: Metric,
+    task: Task,
+    max_cost_us: float | None = None,
 ) -> tuple[dict[int, float], float]:
     """Ensemble weights by candidate index and the ensemble's validation score.
 
     Starts from the best single trial; stops early when no addition helps. At most
-    MAX_MEMBERS distinct members, so the final refit stays affordable.
+    MAX_MEMBERS distinct members, so the final refit stays affordable, and members whose
+    prediction costs add up to at most ``max_cost_us`` per row, so scoring stays affordable.
     """
     sign = metric.sign
     counts = {0: 1}
@@ -32,8 +37,11 @@ def greedy_weights(
     best_score = candidates[0].score
     for n in range(2, ROUNDS + 1):
         pick, pick_score = None, best_score
+        cost = sum(candidates[i].cost_us for i in counts)
         for i, cand in enumerate(candidates):
             if i not in counts and len(counts) >= MAX_MEMBERS:
+                continue
+            if i not in counts and max_cost_us is not None and cost + cand.cost_us > max_cost_us:
                 continue
             score = task.score(metric, y, (total + cand.pred) / n)
             if sign * score > sign * pick_score + 1e-12:

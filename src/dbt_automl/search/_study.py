@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 # weighted ensemble takes one model per family for the same reason).
 KEEP_CANDIDATES = 4
 KEEP_PER_FAMILY = 2
+# A trial's prediction cost is timed on this many validation rows (tiled when fewer): large
+# enough that per-call overhead does not dominate, small enough to cost milliseconds.
+COST_ROWS = 2_048
 
 
 @dataclass
@@ -47,6 +50,7 @@ class TrialRecord:
     predict_s: float
     state: str
     warm_start: bool = False
+    predict_us_per_row: float | None = None  # CPU microseconds to predict one row
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Candidate:
     score: float
     pred: np.ndarray
     fold_models: list[Any] = field(default_factory=list)  # one fitted estimator per fold
+    cost_us: float = 0.0  # CPU microseconds to predict one row (one fold model)
 
     @property
     def label(self) -> str:
@@ -74,6 +79,8 @@ class SearchResult:
     candidates: list[Candidate] = field(default_factory=list)
     y_valid: np.ndarray = field(default_factory=lambda: np.empty(0))
     search_s: float = 0.0
+    # Trials over the prediction-cost budget, cheapest first: the fallback when none is in.
+    over_budget: list[Candidate] = field(default_factory=list)
 
     @property
     def best(self) -> Candidate:
@@ -106,6 +113,7 @@ class Study:
     seed: int
     log: Logger
     label: str
+    max_cost_us: float | None = None  # per-row prediction budget of one model (None: off)
 
     def run(self, folds: list[Fold], budget_s: float, max_trials: int | None) -> SearchResult:
         """Search families and hyperparameters with TPE until the budget or trial cap is spent.
@@ -139,6 +147,7 @@ class Study:
             candidates=objective.candidates,
             y_valid=objective.y_valid,
             search_s=time.monotonic() - started,
+            over_budget=objective.over_budget,
         )
 
 
@@ -155,7 +164,20 @@ def _record(trial: optuna.trial.FrozenTrial) -> TrialRecord:
         predict_s=attrs.get("predict_s", 0.0),
         state=trial.state.name.lower(),
         warm_start=bool(attrs.get("warm_start", False)),
+        predict_us_per_row=attrs.get("predict_us_per_row"),
     )
+
+
+def predict_cost_us(task: Task, estimator: Any, X: np.ndarray) -> float:
+    """CPU microseconds one row costs ``estimator`` to predict, timed on COST_ROWS rows.
+
+    CPU time, not wall time: on a busy machine it stays close to what scoring will pay, and
+    threads an estimator starts are counted, so it is cost on one core.
+    """
+    rows = np.resize(X, (COST_ROWS, X.shape[1])) if len(X) < COST_ROWS else X[:COST_ROWS]
+    started = time.process_time()
+    task.predict(estimator, rows)
+    return (time.process_time() - started) / len(rows) * 1e6
 
 
 class _Objective:
@@ -167,6 +189,7 @@ class _Objective:
         self.deadline = float("inf")
         self.warmed: set[str] = set()
         self.candidates: list[Candidate] = []
+        self.over_budget: list[Candidate] = []
         self.y_valid = np.concatenate([f.y_valid for f in folds])
 
     def _params(self, trial: optuna.Trial, name: str) -> dict[str, Any]:
@@ -210,10 +233,17 @@ class _Objective:
         value = self.task.score(self.metric, self.y_valid, pred)
         refit = _refit_params(params, overrides)
         trial.set_user_attr("refit_params", refit)
-        self._keep(Candidate(trial.number, name, refit, value, pred, models))
+        cost = predict_cost_us(self.task, models[-1], self.folds[-1].X_valid)
+        trial.set_user_attr("predict_us_per_row", cost)
+        self._keep(Candidate(trial.number, name, refit, value, pred, models, cost))
         return value
 
     def _keep(self, candidate: Candidate) -> None:
+        budget = self.study.max_cost_us
+        if budget is not None and candidate.cost_us > budget:
+            # Kept apart, cheapest first: what the ensemble falls back on if no trial fits.
+            self.over_budget = sorted([*self.over_budget, candidate], key=lambda c: c.cost_us)[:1]
+            return
         self.candidates.append(candidate)
         self.candidates.sort(key=lambda c: -self.metric.sign * c.score)
         kept: list[Candidate] = []

@@ -105,3 +105,26 @@ def test_a_table_too_small_to_split_is_refused_with_the_model_and_fix() -> None:
         dbt_automl.fit(churn_like_frame(4), {"target": "is_churned"}, name="tiny_model")
     assert "model tiny_model" in str(err.value) and "4 rows" in str(err.value)
     assert "Fix:" in str(err.value)
+
+
+def test_every_trial_records_its_prediction_cost_and_the_model_its_rows_per_second() -> None:
+    fitted = dbt_automl.fit(churn_like_frame(300), {"target": "is_churned", "max_trials": 4})
+    costs = [t.predict_us_per_row for t in fitted.result_.search.trials]
+    assert all(c is not None and c > 0 for c in costs)
+    scoring = fitted.result_.decisions["scoring"]
+    assert scoring["expected_rows_per_s"] == pytest.approx(1e6 / scoring["predict_us_per_row"])
+    # auto: small tables get a budget that lets scoring the training table take 2 s.
+    assert fitted.result_.decisions["scoring_budget"]["us_per_row"] == pytest.approx(2e6 / 240)
+
+
+def test_no_trial_within_the_scoring_budget_falls_back_to_the_cheapest(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = {"target": "is_churned", "max_trials": 4, "max_predict_us_per_row": 1e-6}
+    with caplog.at_level(logging.WARNING):
+        fitted = dbt_automl.fit(churn_like_frame(300), settings)
+    trials = fitted.result_.search.trials
+    cheapest = min(trials, key=lambda t: t.predict_us_per_row)
+    assert [m["trial"] for m in fitted.result_.ensemble] == [cheapest.number]
+    assert "the cheapest" in fitted.result_.decisions["scoring_budget"]["fallback"]
+    assert "max_predict_us_per_row" in caplog.text

@@ -76,3 +76,19 @@ def test_small_tables_repeat_cross_validation_with_a_second_shuffle() -> None:
     assert big.repeats == 1 and len(big.folds) == 5
     chosen = plan_validation(y, True, _cfg(cv_folds=3))
     assert chosen.repeats == 1 and len(chosen.folds) == 3
+
+
+def test_the_greedy_ensemble_keeps_within_the_prediction_cost_budget() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    signal, noise, half = np.where(y == 1, 0.8, 0.2), rng.random(2000), np.arange(2000) < 1000
+    preds = [np.where(half, signal, noise), np.where(~half, signal, noise)]
+    metric = BINARY.metrics["roc_auc"]
+    cands = [
+        Candidate(i, "f", {}, metric.fn(y, np.c_[1 - p, p], 0.5), np.c_[1 - p, p], cost_us=c)
+        for i, (p, c) in enumerate(zip(preds, [4.0, 8.0], strict=True))
+    ]
+    blended, _ = greedy_weights(cands, y, metric, BINARY, max_cost_us=20.0)
+    assert set(blended) == {0, 1}  # 12 us together: within 20
+    alone, score = greedy_weights(cands, y, metric, BINARY, max_cost_us=10.0)
+    assert alone == {0: 1.0} and score == cands[0].score  # the second would cost 12 > 10
