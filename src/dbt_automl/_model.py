@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from sklearn.compose import ColumnTransformer
 
+    from dbt_automl.preprocess import FastTransform, FeatureSchema
     from dbt_automl.tasks import Task
 
 
@@ -43,12 +45,38 @@ class AutoMLModel:
         self.classes = classes
         self.threshold = threshold
         self.calibrator = calibrator
+        self._fast: list[FastTransform] | None = None  # built on first Arrow scoring
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The fast transforms are derived from the preprocessors: rebuilt, never pickled.
+        return {**self.__dict__, "_fast": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update({"_fast": None, **state})
 
     def predict_raw(self, frame: pd.DataFrame) -> np.ndarray:
         """Class probabilities (n, k) for classification, values (n,) for regression."""
         # A fold-bagged estimator carries one preprocessor per fold and takes the frame itself.
         X = frame if self.preprocessor is None else self.preprocessor.transform(frame)
-        raw = self.task.predict(self.estimator, X)
+        return self._decided(self.task.predict(self.estimator, X))
+
+    def predict_raw_arrow(
+        self, data: pa.Table | pa.RecordBatch, schema: FeatureSchema
+    ) -> np.ndarray:
+        """:meth:`predict_raw` on Arrow data, preprocessing replayed with numpy (the scoring
+        path: no pandas frame of objects); equal to ``predict_raw(to_frame(data, schema))``."""
+        from dbt_automl.preprocess import FastTransform
+        from dbt_automl.search import PreparedFolds
+
+        if self._fast is None:
+            pres = [self.preprocessor] if self.preprocessor is not None else None
+            pres = pres or list(self.estimator.preprocessors)
+            self._fast = [FastTransform(pre, schema) for pre in pres]
+        matrices = [fast.transform(data) for fast in self._fast]
+        X = matrices[0] if self.preprocessor is not None else PreparedFolds(matrices)
+        return self._decided(self.task.predict(self.estimator, X))
+
+    def _decided(self, raw: np.ndarray) -> np.ndarray:
         return raw if self.calibrator is None else self.calibrator.transform(raw)
 
     def labels(self, raw: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from dbt_automl.preprocess._encoders import (
     RareLevelGrouper,
     TextToDense,
 )
+from dbt_automl.preprocess._fast import FastTransform
 from dbt_automl.preprocess._leakage import leakage_warnings
 from dbt_automl.preprocess._pipeline import build_preprocessor, to_frame
 from dbt_automl.preprocess._schema import Column, Dropped, FeatureSchema, infer_schema, kind_of
@@ -25,6 +26,7 @@ __all__ = [
     "RARE",
     "Column",
     "DateParts",
+    "FastTransform",
     "Dropped",
     "FeatureSchema",
     "QuantileClipper",

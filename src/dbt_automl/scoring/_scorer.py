@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from dbt_automl._model import AutoMLModel
 from dbt_automl.errors import RegistryError
-from dbt_automl.preprocess import FeatureSchema, to_frame
+from dbt_automl.preprocess import FeatureSchema
 from dbt_automl.registry import Registry, load_version
 
 
@@ -53,7 +53,7 @@ class Scorer:
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=1):  # one core per model, as in engine.train
-            return self.model.predict_raw(to_frame(data, self.features))
+            return self.model.predict_raw_arrow(data, self.features)
 
     def labels(self, raw: np.ndarray) -> np.ndarray:
         """Predictions in the target's own values."""

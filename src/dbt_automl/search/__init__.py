@@ -10,7 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dbt_automl.search._boosting import CatBoost, HistGradientBoosting, LightGBM
-from dbt_automl.search._ensemble import FoldBagged, WeightedEnsemble, greedy_weights
+from dbt_automl.search._ensemble import (
+    FoldBagged,
+    PreparedFolds,
+    WeightedEnsemble,
+    greedy_weights,
+)
 from dbt_automl.search._family import Family
 from dbt_automl.search._forests import ExtraTrees, RandomForest
 from dbt_automl.search._kernel import NearestNeighbors, SupportVector
@@ -57,6 +62,7 @@ __all__ = [
     "Family",
     "Fold",
     "FoldBagged",
+    "PreparedFolds",
     "SearchResult",
     "Study",
     "TrialRecord",

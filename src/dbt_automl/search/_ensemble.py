@@ -81,6 +81,11 @@ class WeightedEnsemble:
         return self._average(X, "predict")
 
 
+class PreparedFolds(list[np.ndarray]):
+    """Rows already preprocessed by each fold's preprocessor, in fold order: what
+    :class:`FoldBagged` predicts from on the Arrow scoring path."""
+
+
 class FoldBagged:
     """Members' fold models averaged over folds, each fold with its own preprocessing.
 
@@ -100,7 +105,7 @@ class FoldBagged:
     def _average(self, frame: Any, method: str) -> np.ndarray:
         total: np.ndarray | None = None
         for k, pre in enumerate(self.preprocessors):
-            X = pre.transform(frame)
+            X = frame[k] if isinstance(frame, PreparedFolds) else pre.transform(frame)
             for models, weight in zip(self.members, self.weights, strict=True):
                 part = weight * getattr(models[k], method)(X)
                 total = part if total is None else total + part
