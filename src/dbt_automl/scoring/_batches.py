@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from dbt_automl.scoring._scorer import Scorer
@@ -47,15 +46,14 @@ def score_batches(
     """Predict each input batch and yield the matching output batch."""
     ids = [c["name"] for c in scorer.metadata["id_columns"]]
     fields = [schema.field(i) for i in range(len(ids), len(schema) - len(PROVENANCE))]
-    task, classes = scorer.model.task, scorer.model.classes
     for batch in batches:
         if batch.num_rows == 0:
             continue
         raw = scorer.raw(batch)
         columns: list[pa.Array] = [batch.column(name) for name in ids]
-        columns += task.prediction_arrays(raw, scorer.labels(raw), classes, fields)
+        columns += scorer.prediction_arrays(raw, fields)
         n = batch.num_rows
-        columns.append(pa.array([scorer.name] * n, type=pa.string()))
-        columns.append(pa.array(np.full(n, scorer.version, dtype=np.int32)))
-        columns.append(pa.array([scored_at] * n, type=pa.timestamp("us")))
+        columns.append(pa.repeat(pa.scalar(scorer.name, pa.string()), n))
+        columns.append(pa.repeat(pa.scalar(scorer.version, pa.int32()), n))
+        columns.append(pa.repeat(pa.scalar(scored_at, pa.timestamp("us")), n))
         yield pa.RecordBatch.from_arrays(columns, schema=schema)

@@ -59,6 +59,11 @@ class Scorer:
         """Predictions in the target's own values."""
         return self.model.labels(raw)
 
+    def prediction_arrays(self, raw: np.ndarray, fields: list[pa.Field]) -> list[pa.Array]:
+        """The task's prediction columns (``fields``) for raw predictions, as Arrow arrays."""
+        model = self.model
+        return model.task.prediction_arrays(raw, model.classes, model.threshold, fields)
+
 
 class ScorerCache:
     """The current version of each model, loaded once per process.

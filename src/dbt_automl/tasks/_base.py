@@ -144,11 +144,12 @@ class Task(ABC):
     def prediction_arrays(
         self,
         raw: np.ndarray,
-        labels: np.ndarray,
         classes: Sequence[Any] | None,
+        threshold: float | None,
         fields: list[pa.Field],
     ) -> list[pa.Array]:
-        """The arrays of :meth:`prediction_fields` for one batch."""
+        """The arrays of :meth:`prediction_fields` for one batch, built from numpy buffers
+        (no Python object per row)."""
 
     @abstractmethod
     def column_signal(

@@ -167,14 +167,25 @@ class Classification(Task):
     def prediction_arrays(
         self,
         raw: np.ndarray,
-        labels: np.ndarray,
         classes: Sequence[Any] | None,
+        threshold: float | None,
         fields: list[pa.Field],
     ) -> list[pa.Array]:
         """prediction, the task's probability columns, probabilities (the map)."""
         keys = [class_key(c) for c in classes or []]
-        prediction = pa.array(labels.tolist(), type=fields[0].type)
+        labels = pa.array(list(classes or []), type=fields[0].type)
+        prediction = labels.take(pa.array(self._index(raw, threshold)))
         return [prediction, *self._probability_columns(raw), probability_map(raw, keys)]
+
+    def labels(
+        self, raw: np.ndarray, classes: Sequence[Any] | None, threshold: float | None
+    ) -> np.ndarray:
+        """The predicted classes."""
+        return np.asarray(classes, dtype=object)[self._index(raw, threshold)]
+
+    def _index(self, raw: np.ndarray, threshold: float | None) -> np.ndarray:
+        """The predicted class's position in ``classes``, per row."""
+        raise NotImplementedError
 
     def _probability_columns(self, raw: np.ndarray) -> list[pa.Array]:
         return []
@@ -256,12 +267,10 @@ class BinaryClassification(Classification):
         """The calibration curve of the test predictions."""
         return {"calibration_curve": calibration_curve(y, raw[:, 1])}
 
-    def labels(
-        self, raw: np.ndarray, classes: Sequence[Any] | None, threshold: float | None
-    ) -> np.ndarray:
-        """The positive class where its probability reaches the threshold."""
+    def _index(self, raw: np.ndarray, threshold: float | None) -> np.ndarray:
+        """The positive class (1) where its probability reaches the threshold."""
         cut = 0.5 if threshold is None else threshold
-        return np.asarray(classes, dtype=object)[(raw[:, 1] >= cut).astype(int)]
+        return (raw[:, 1] >= cut).astype(np.int64)
 
     def prediction_fields(self, label_type: pa.DataType) -> list[pa.Field]:
         """prediction (the target's type), probability, probabilities."""
@@ -310,11 +319,9 @@ class MulticlassClassification(Classification):
     def _calibrator(self) -> Calibrator:
         return TemperatureCalibrator()
 
-    def labels(
-        self, raw: np.ndarray, classes: Sequence[Any] | None, threshold: float | None
-    ) -> np.ndarray:
+    def _index(self, raw: np.ndarray, threshold: float | None) -> np.ndarray:
         """The most probable class."""
-        return np.asarray(classes, dtype=object)[raw.argmax(axis=1)]
+        return np.asarray(raw.argmax(axis=1), dtype=np.int64)
 
     def prediction_fields(self, label_type: pa.DataType) -> list[pa.Field]:
         """prediction (the target's type), probabilities."""

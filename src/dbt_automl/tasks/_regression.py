@@ -79,12 +79,12 @@ class Regression(Task):
     def prediction_arrays(
         self,
         raw: np.ndarray,
-        labels: np.ndarray,
         classes: Sequence[Any] | None,
+        threshold: float | None,
         fields: list[pa.Field],
     ) -> list[pa.Array]:
         """The predicted values."""
-        return [pa.array(labels.tolist(), type=fields[0].type)]
+        return [pa.array(np.asarray(raw, dtype=np.float64), type=fields[0].type)]
 
     def column_signal(
         self, values: np.ndarray, numbers: np.ndarray | None, rows: _signal.SignalRows

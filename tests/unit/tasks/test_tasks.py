@@ -88,8 +88,8 @@ def test_each_task_owns_its_prediction_columns(name: str, columns: list[str]) ->
     if name == "multiclass":
         raw = np.array([[0.1, 0.2, 0.7], [0.6, 0.3, 0.1]])
     classes = ["a", "b", "c"][: raw.shape[1]] if raw.ndim == 2 else None
-    labels = task.labels(raw, classes, 0.5)
-    arrays = task.prediction_arrays(raw, labels, classes, fields)
+    arrays = task.prediction_arrays(raw, classes, 0.5, fields)
+    assert arrays[0].to_pylist() == list(task.labels(raw, classes, 0.5))
     assert [len(a) for a in arrays] == [2] * len(columns)
     assert pa.RecordBatch.from_arrays(arrays, schema=pa.schema(fields)).num_rows == 2
 
