@@ -7,13 +7,15 @@ decides the prediction columns (``prediction``, then e.g. ``probability``,
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 
-from dbt_automl.scoring._scorer import Scorer
+from dbt_automl.scoring._scorer import Scorer, usable_cores
 from dbt_automl.tasks import task_named
 
 PROVENANCE = [
@@ -43,17 +45,34 @@ def score_batches(
     schema: pa.Schema,
     scored_at: datetime,
 ) -> Iterator[pa.RecordBatch]:
-    """Predict each input batch and yield the matching output batch."""
+    """Predict each input batch and yield the matching output batch, in input order.
+
+    Batches are scored in parallel, one per usable core, at most that many in flight (so
+    memory stays a few batches whatever the table); the reader keeps pulling rows from
+    DuckDB meanwhile.
+    """
+    workers = usable_cores()
+    with ThreadPoolExecutor(workers, thread_name_prefix="dbt-automl-score") as pool:
+        pending: deque[Future[pa.RecordBatch]] = deque()
+        for batch in batches:
+            if batch.num_rows:
+                pending.append(pool.submit(_score, scorer, batch, schema, scored_at))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _score(
+    scorer: Scorer, batch: pa.RecordBatch, schema: pa.Schema, scored_at: datetime
+) -> pa.RecordBatch:
     ids = [c["name"] for c in scorer.metadata["id_columns"]]
     fields = [schema.field(i) for i in range(len(ids), len(schema) - len(PROVENANCE))]
-    for batch in batches:
-        if batch.num_rows == 0:
-            continue
-        raw = scorer.raw(batch)
-        columns: list[pa.Array] = [batch.column(name) for name in ids]
-        columns += scorer.prediction_arrays(raw, fields)
-        n = batch.num_rows
-        columns.append(pa.repeat(pa.scalar(scorer.name, pa.string()), n))
-        columns.append(pa.repeat(pa.scalar(scorer.version, pa.int32()), n))
-        columns.append(pa.repeat(pa.scalar(scored_at, pa.timestamp("us")), n))
-        yield pa.RecordBatch.from_arrays(columns, schema=schema)
+    raw = scorer.raw(batch)
+    columns: list[pa.Array] = [batch.column(name) for name in ids]
+    columns += scorer.prediction_arrays(raw, fields)
+    n = batch.num_rows
+    columns.append(pa.repeat(pa.scalar(scorer.name, pa.string()), n))
+    columns.append(pa.repeat(pa.scalar(scorer.version, pa.int32()), n))
+    columns.append(pa.repeat(pa.scalar(scored_at, pa.timestamp("us")), n))
+    return pa.RecordBatch.from_arrays(columns, schema=schema)

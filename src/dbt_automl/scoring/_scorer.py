@@ -21,6 +21,46 @@ from dbt_automl.preprocess import FeatureSchema
 from dbt_automl.registry import Registry, load_version
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity, not the host's core count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+# One computation per core at a time, across every scoring in the process (dbt threads).
+CORE_SLOTS = threading.BoundedSemaphore(usable_cores())
+
+
+class _OneThreadPerCall:
+    """OpenMP and BLAS at one thread while any scoring computes (parallelism comes from
+    batches): set by the first caller in, restored by the last one out. threadpoolctl's
+    own context manager would restore the limits while another thread still computes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._limits: Any = None
+
+    def __enter__(self) -> None:
+        from threadpoolctl import threadpool_limits
+
+        with self._lock:
+            if self._depth == 0:
+                self._limits = threadpool_limits(limits=1)
+            self._depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0:
+                self._limits.restore_original_limits()
+
+
+ONE_THREAD_PER_CALL = _OneThreadPerCall()
+
+
 @dataclass
 class Scorer:
     """One model version: its fitted model, its metadata and its feature schema."""
@@ -34,9 +74,13 @@ class Scorer:
 
     @classmethod
     def load(cls, path: Path) -> Scorer:
-        """The version in directory ``path`` (its checksum verified before loading)."""
+        """The version in directory ``path`` (its checksum verified before loading), its
+        tree models compiled to native code where that pays (cached next to it)."""
+        from dbt_automl._log import get_logger
+        from dbt_automl.scoring._compiled import compiled
+
         model, metadata = load_version(path)
-        return cls(model, metadata)
+        return cls(compiled(model, path, get_logger()), metadata)
 
     @property
     def name(self) -> str:
@@ -49,10 +93,13 @@ class Scorer:
         return int(self.metadata["version"])
 
     def raw(self, data: pa.Table | pa.RecordBatch) -> np.ndarray:
-        """Raw predictions (probabilities (n, k), or values) for rows holding the features."""
-        from threadpoolctl import threadpool_limits
+        """Raw predictions (probabilities (n, k), or values) for rows holding the features.
 
-        with threadpool_limits(limits=1):  # one core per model, as in engine.train
+        Each call computes on one core and takes one of the process's core slots, so
+        batches scored in parallel, and two models scored at once by dbt's threads, never
+        run more computations than there are cores.
+        """
+        with ONE_THREAD_PER_CALL, CORE_SLOTS:
             return self.model.predict_raw_arrow(data, self.features)
 
     def labels(self, raw: np.ndarray) -> np.ndarray:
