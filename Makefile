@@ -41,7 +41,7 @@ test: lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf target dbt_packages lake/raw lake/models logs
+	rm -rf target dbt_packages lake/raw lake/models lake/scores logs
 
 # Quality benchmark (bench/quality.py): side venvs for AutoGluon and FLAML, then the run.
 BUDGET ?= 60

@@ -1,11 +1,19 @@
-"""Streaming batch scoring: wall time and peak memory as the scored table grows.
+"""Scoring at lake scale: every way of scoring the demo's fraud model, next to its ceiling.
 
-Each measurement runs in its own process (peak RSS is per process). The engine path is what
-a dbt python model does: ``dbt_automl.score`` returns a RecordBatchReader that DuckDB writes
-through a second cursor. The baseline loads the whole table into pandas, predicts, and writes
-the result back.
+The demo project is copied to a work directory, built on the ``default`` lake up to
+``fraud_model`` (trained as ``make demo`` trains it), and ``transaction_features`` is
+replicated to each size in ``--rows``. Then, one process per measurement (peak RSS is per
+process):
 
-    python bench/scoring.py [--rows 1000000,4000000] [--out docs/benchmarks.md]
+- ``ceiling``: the fitted model's own predict (the libraries, no compilation) on the rows
+  already preprocessed into in-memory numpy, in 1M-row chunks; only the predict is timed;
+- ``compiled``: the same with the tree members compiled (what scoring uses);
+- ``python model``: ``dbt run`` of a python model calling ``dbt_automl.score`` (the node's
+  time from run_results.json: read, preprocess, predict, write);
+- ``sql function``: ``dbt run`` of a table model selecting ``dbt_automl.predict(...)``;
+- ``naive``: a python model doing ``dbt.ref(...).df()`` then predicting the whole frame.
+
+    python bench/scoring.py [--rows 1000000,10000000] [--workdir DIR] [--out FILE]
 """
 
 from __future__ import annotations
@@ -13,130 +21,271 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import shutil
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 from pathlib import Path
-from types import SimpleNamespace
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from sections import markers, write_section  # noqa: E402
 
 START, END = markers("scoring")
-FEATURES = """range as id, (range % 97) / 97.0 as x1, ((range * 7) % 101) / 101.0 as x2,
-    ['a', 'b', 'c', 'd'][1 + (range % 4)::int] as segment,
-    ((range * 13) % 89) / 89.0 + (range % 3) as x3"""
+PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds"]
+PATHS = ("ceiling", "compiled", "python model", "sql function", "naive")
+
+BENCH_MODELS = {
+    "bench_rows.sql": """{{ config(materialized='table') }}
+-- transaction_features replicated to var('bench_rows') rows, each copy a new transaction.
+select
+    features.* replace (features.transaction_id || '-' || copies.copy as transaction_id)
+from {{ ref('transaction_features') }} as features
+cross join (select range as copy from range({{ var('bench_copies', 1) }})) as copies
+limit {{ var('bench_rows', 1000) }}
+""",
+    "bench_python_scores.py": """import dbt_automl
 
 
-def _prepare(db: Path) -> None:
-    """A warehouse with a 20k-row labelled table, a trained model, and its model table."""
-    import duckdb
-
-    import dbt_automl
-
-    con = duckdb.connect(str(db))
-    con.execute(
-        f"create table train as select {FEATURES}, (x1 + x2 > 1.0) as label from range(20000)"
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return dbt_automl.score(
+        dbt, session, model=dbt.ref("fraud_model"), rows=dbt.ref("bench_rows")
     )
-    settings = {
-        "target": "label",
-        "id_columns": ["id"],
-        "max_trials": 2,
-        "families": ["lightgbm"],
-        "registry_path": str(db.parent / "registry"),
+""",
+    "bench_sql_scores.sql": """{{ config(materialized='table') }}
+select
+    t.transaction_id,
+    {{ dbt_automl.predict('fraud_model', relation_alias='t') }} as probability
+from {{ ref('bench_rows') }} as t
+""",
+    "bench_naive_scores.py": """from pathlib import Path
+
+import pyarrow as pa
+
+from dbt_automl.preprocess import FeatureSchema, to_frame
+from dbt_automl.registry import load_version
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    [(path,)] = dbt.ref("fraud_model").filter("is_current").project("artifact_path").fetchall()
+    fitted, meta = load_version(Path(path).parent)
+    frame = dbt.ref("bench_rows").df()
+    schema = FeatureSchema.from_dict(meta["features"])
+    proba = fitted.predict_raw(to_frame(pa.Table.from_pandas(frame), schema))
+    return frame[["transaction_id"]].assign(probability=proba[:, 1])
+""",
+}
+
+
+def _env(work: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DO_NOT_TRACK": "1",
+        "DBT_AUTOML_LAKE_PATH": str(work / "lake"),
+        "DBT_AUTOML_REGISTRY_PATH": str(work / "registry"),
+        "DBT_AUTOML_SCORES_PATH": str(work / "scores"),
+        "DBT_AUTOML_DUCKDB_PATH": str(work / "warehouse.duckdb"),
     }
-    dbt = SimpleNamespace(this='"w"."main"."m"')
-    versions = dbt_automl.train(dbt, con, con.table("train"), settings)
-    con.register("v", versions)
-    con.execute("create table m as select * from v")
-    con.close()
 
 
-def _measure(db: Path, rows: int, mode: str) -> dict:
+def _dbt(work: Path, *args: str) -> tuple[dict, float]:
+    """Run dbt in its own process; return run_results.json and the process tree's peak RSS."""
+    project = work / "project"
+    cmd = [str(ROOT / ".venv" / "bin" / "dbt"), *args, "--project-dir", str(project)]
+    cmd += ["--profiles-dir", str(project)]
+    peak = _run_watched(cmd, _env(work), cwd=project)
+    return json.loads((project / "target" / "run_results.json").read_text()), peak
+
+
+def _run_watched(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
+    """Run ``cmd``, polling the RSS of its process tree; return the peak in MB."""
+    import psutil
+
+    process = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, text=True)
+    peak = [0.0]
+
+    def watch() -> None:
+        parent = psutil.Process(process.pid)
+        while process.poll() is None:
+            try:
+                tree = [parent, *parent.children(recursive=True)]
+                peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree) / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, _ = process.communicate()
+    watcher.join()
+    if process.returncode:
+        sys.exit(f"scoring.py: {' '.join(cmd[:3])} failed:\n{out[-4000:]}")
+    return peak[0]
+
+
+def prepare(work: Path) -> None:
+    """The demo project with the bench models, the default lake, fraud_model trained."""
+    project = work / "project"
+    if (work / ".prepared").exists():
+        return
+    shutil.rmtree(project, ignore_errors=True)
+    project.mkdir(parents=True)
+    for part in PROJECT_PARTS:
+        source = ROOT / part
+        copy = shutil.copytree if source.is_dir() else shutil.copy
+        copy(source, project / part)
+    (project / "models" / "bench").mkdir()
+    for name, text in BENCH_MODELS.items():
+        (project / "models" / "bench" / name).write_text(text)
+    lake = [str(ROOT / ".venv" / "bin" / "dbt-automl"), "generate-lake", "--scale", "default"]
+    subprocess.run([*lake, "--out", str(work / "lake")], check=True, env=_env(work))
+    _dbt(work, "build", "--select", "+fraud_model", "--exclude", "test_type:data")
+    (work / ".prepared").touch()
+
+
+def measure_dbt(work: Path, rows: int, node: str) -> dict:
+    """Rows/s of one scoring node over ``rows`` rows, and its dbt process's peak RSS."""
+    results, peak = _dbt(work, "run", "--select", node, "--vars", _rows_vars(rows))
+    [result] = [r for r in results["results"] if r["unique_id"].endswith("." + node)]
+    return {"rows_per_s": rows / result["execution_time"], "peak_rss_mb": peak}
+
+
+def _rows_vars(rows: int) -> str:
+    copies = -(-rows // 249_292)
+    return json.dumps({"bench_rows": rows, "bench_copies": copies})
+
+
+def measure_models(work: Path) -> None:
+    """Child process: the library's and the compiled model's predict on in-memory numpy."""
+    import resource
+
     import duckdb
 
-    import dbt_automl
+    from dbt_automl.registry import load_version
+    from dbt_automl.scoring import Scorer
+    from dbt_automl.search import PreparedFolds
 
-    con = duckdb.connect(str(db))
-    con.execute(f"create or replace table rows_{rows} as select {FEATURES} from range({rows})")
-    relation = con.table(f"rows_{rows}")
-    dbt = SimpleNamespace(this='"w"."main"."s"')
-    started = time.perf_counter()
-    if mode == "stream":
-        reader = dbt_automl.score(dbt, con, model=con.table("m"), rows=relation)
-        cursor = con.cursor()
-        cursor.register("scored", reader)
-        cursor.execute("create or replace table s as select * from scored")
-    else:
-        from dbt_automl.preprocess import FeatureSchema, to_frame
-        from dbt_automl.registry import load_version
-
-        [(path,)] = con.sql("select artifact_path from m where is_current").fetchall()
-        model, meta = load_version(Path(path).parent)
-        table = relation.to_arrow_table()
-        proba = model.predict_raw(to_frame(table, FeatureSchema.from_dict(meta["features"])))
-        frame = table.select(["id"]).to_pandas()
-        frame["probability"] = proba[:, 1]
-        con.register("scored", frame)
-        con.execute("create or replace table s as select * from scored")
-    seconds = time.perf_counter() - started
-    [(count,)] = con.sql("select count(*) from s").fetchall()
-    assert count == rows, (count, rows)
+    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    [(path,)] = con.sql("select artifact_path from fraud_model where is_current").fetchall()
+    library, _ = load_version(Path(path).parent)
+    scorer = Scorer.load(Path(path).parent)
+    rows, seconds = 0, {"ceiling": 0.0, "compiled": 0.0}
+    for chunk in con.table("bench_rows").to_arrow_reader(1_000_000):
+        scorer.raw(chunk.slice(0, 10))  # builds the fast transforms
+        matrices = [fast.transform(chunk) for fast in scorer.model._fast or []]
+        X = matrices[0] if library.preprocessor is not None else PreparedFolds(matrices)
+        for name, model in (("ceiling", library), ("compiled", scorer.model)):
+            started = time.perf_counter()
+            model.task.predict(model.estimator, X)
+            seconds[name] += time.perf_counter() - started
+        rows += chunk.num_rows
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"rows": rows, "mode": mode, "seconds": seconds, "peak_rss_mb": peak}
+    print(
+        json.dumps({k: {"rows_per_s": rows / s, "peak_rss_mb": peak} for k, s in seconds.items()})
+    )
 
 
-def report(results: list[dict]) -> str:
+def measure_all(work: Path, rows: int, naive_max: int) -> dict[str, dict]:
+    """Every path over ``rows`` rows (the naive one up to ``naive_max`` rows)."""
+    _dbt(work, "run", "--select", "bench_rows", "--vars", _rows_vars(rows))
+    cmd = [sys.executable, __file__, "--measure-models", str(work)]
+    found = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+    nodes = {
+        "python model": "bench_python_scores",
+        "sql function": "bench_sql_scores",
+        "naive": "bench_naive_scores",
+    }
+    for path, node in nodes.items():
+        if path == "naive" and rows > naive_max:
+            continue  # the whole table in pandas: see --naive-max-rows
+        found[path] = measure_dbt(work, rows, node)
+        print(f"{rows:>11,} {path:<13} {found[path]['rows_per_s']:>12,.0f} rows/s", flush=True)
+    return found
+
+
+def report(results: dict[int, dict[str, dict]], model: str) -> str:
     """The markdown section, markers included."""
+    sizes = sorted(results)
     lines = [
         START,
-        "## Batch scoring memory",
+        "## Scoring at lake scale",
         "",
-        f"`python bench/scoring.py` on {os.cpu_count()} cores. `stream` is `dbt_automl.score` "
-        "(Arrow record batches of 50k rows, written by DuckDB as they come); `pandas` loads "
-        "the whole table, predicts, writes back. Same LightGBM model, 5 features. Peak RSS per "
-        "process; ratios against the smallest table in the same mode.",
+        f"`python bench/scoring.py` on {os.cpu_count()} cores: the demo's `fraud_model` "
+        f"({model}) trained on the default lake, `transaction_features` replicated to each "
+        "size. Rows/s; ratio to the ceiling (the fitted model's own predict on the rows "
+        "already preprocessed into numpy, one core); peak RSS of the measuring process. The "
+        "dbt paths are the node's time in `run_results.json`: reading, preprocessing, "
+        "predicting and writing the table.",
         "",
-        "| rows | mode | seconds | peak MB | peak vs smallest |",
-        "| ---: | --- | ---: | ---: | ---: |",
+        "| path | " + " | ".join(f"{n:,} rows: rows/s (x ceiling), peak MB" for n in sizes) + " |",
+        "| --- |" + " ---: |" * len(sizes),
     ]
-    for mode in ("stream", "pandas"):
-        runs = [r for r in results if r["mode"] == mode]
-        base = runs[0]["peak_rss_mb"]
-        for r in runs:
-            lines.append(
-                f"| {r['rows']:,} | {mode} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | "
-                f"{r['peak_rss_mb'] / base:.2f}x |"
+    for path in PATHS:
+        cells = []
+        for n in sizes:
+            if path not in results[n]:
+                cells.append("not run (`--naive-max-rows`)")
+                continue
+            r, ceiling = results[n][path], results[n]["ceiling"]["rows_per_s"]
+            cells.append(
+                f"{r['rows_per_s']:,.0f} ({r['rows_per_s'] / ceiling:.2f}x), "
+                f"{r['peak_rss_mb']:,.0f}"
             )
+        lines.append(f"| {path} | " + " | ".join(cells) + " |")
+    if len(sizes) > 1:
+        lo, hi = sizes[0], sizes[-1]
+        growth = {
+            p: results[hi][p]["peak_rss_mb"] / results[lo][p]["peak_rss_mb"]
+            for p in ("python model", "sql function")
+        }
+        lines += [
+            "",
+            f"Peak RSS at {hi:,} rows against {lo:,}: "
+            + ", ".join(f"{p} {g:.2f}x" for p, g in growth.items())
+            + ".",
+        ]
     return "\n".join([*lines, "", END]) + "\n"
 
 
+def _model_label(work: Path) -> str:
+    import duckdb
+
+    con = duckdb.connect(str(work / "warehouse.duckdb"), read_only=True)
+    [(members, rps)] = con.sql(
+        "select decisions ->> '$.ensemble.members', expected_rows_per_s "
+        "from fraud_model where is_current"
+    ).fetchall()
+    return f"{members}; the model table expects {rps:,.0f} rows/s a core"
+
+
 def main() -> int:
-    """Prepare once, measure each (rows, mode) in a fresh process, write the report."""
+    """Prepare once, measure every path at every size, write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", default="1000000,4000000")
-    parser.add_argument("--out", default=str(HERE.parent / "docs" / "benchmarks.md"))
-    parser.add_argument("--measure", nargs=3, metavar=("DB", "ROWS", "MODE"))
+    parser.add_argument("--rows", default="1000000,10000000")
+    parser.add_argument("--workdir", default=str(HERE / "results" / "scoring"))
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument(
+        "--naive-max-rows",
+        type=int,
+        default=1_000_000,
+        help="largest table the naive path loads into pandas (it holds every row at once)",
+    )
+    parser.add_argument("--measure-models", metavar="WORKDIR")
     args = parser.parse_args()
-    if args.measure:
-        db, rows, mode = args.measure
-        print(json.dumps(_measure(Path(db), int(rows), mode)))
+    if args.measure_models:
+        measure_models(Path(args.measure_models))
         return 0
-    results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "w.duckdb"
-        _prepare(db)
-        for mode in ("stream", "pandas"):
-            for rows in [int(r) for r in args.rows.split(",")]:
-                cmd = [sys.executable, __file__, "--measure", str(db), str(rows), mode]
-                out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-                results.append(json.loads(out.strip().splitlines()[-1]))
-                print(json.dumps(results[-1]), flush=True)
-    section = report(results)
+    work = Path(args.workdir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    prepare(work)
+    sizes = [int(r) for r in args.rows.split(",")]
+    results = {n: measure_all(work, n, args.naive_max_rows) for n in sizes}
+    section = report(results, _model_label(work))
     print(section)
     write_section(Path(args.out), section, "scoring")
     return 0

@@ -19,6 +19,8 @@ from dbt_automl.errors import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import duckdb
     import pandas as pd
     import pyarrow as pa
@@ -65,8 +67,13 @@ def score(
     model: duckdb.DuckDBPyRelation,
     rows: duckdb.DuckDBPyRelation,
     batch_size: int = 50_000,
-) -> pa.RecordBatchReader:
+    lake_path: str | Path | None = None,
+) -> pa.RecordBatchReader | pa.Table | duckdb.DuckDBPyRelation:
     """Score rows with a trained model's current version; see :func:`dbt_automl.dbt.score`.
+
+    Incremental when the python model is (``materialized='incremental'``, ``unique_key`` =
+    the id columns): only new, changed or other-version rows are scored. ``lake_path``
+    also writes the scores to the lake as hive-partitioned Parquet.
 
     Example::
 
@@ -76,7 +83,7 @@ def score(
     """
     from dbt_automl.dbt import score as _score
 
-    return _score(dbt, session, model, rows, batch_size)
+    return _score(dbt, session, model, rows, batch_size, lake_path)
 
 
 def leaderboard(dbt: Any, session: Any, model: duckdb.DuckDBPyRelation) -> pa.Table:

@@ -31,6 +31,10 @@ class Project:
         return self.path / "lake" / "models"
 
     @property
+    def scores(self) -> Path:
+        return self.path / "lake" / "scores"
+
+    @property
     def warehouse(self) -> Path:
         return self.path / "target" / "warehouse.duckdb"
 
@@ -39,6 +43,7 @@ class Project:
         return {
             "DBT_AUTOML_LAKE_PATH": str(self.lake),
             "DBT_AUTOML_REGISTRY_PATH": str(self.registry),
+            "DBT_AUTOML_SCORES_PATH": str(self.scores),
             "DBT_AUTOML_DUCKDB_PATH": str(self.warehouse),
             # Tiny data needs no long search; the cap keeps the suite fast.
             "DBT_AUTOML_MAX_TIME_BUDGET_S": "6",

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from dbt_automl._log import get_logger
+from dbt_automl._log import Logger, get_logger
 from dbt_automl.config import AutomlConfig, parse_config
+from dbt_automl.dbt._incremental import FEATURE_HASH, HASH_INPUT, ScoringPlan, plan_scoring
+from dbt_automl.dbt._lake import ScoresLake
 from dbt_automl.dbt._relations import (
     check_columns,
     column_types,
@@ -23,10 +27,12 @@ from dbt_automl.dbt._tables import versions_table
 from dbt_automl.errors import RegistryError
 from dbt_automl.registry import (
     FORMAT_VERSION,
+    METADATA_FILE,
     ModelVersion,
     Registry,
     build_metadata,
     config_hash,
+    read_metadata,
     registry_root,
 )
 from dbt_automl.scoring import Scorer, check_rows, output_schema, score_batches
@@ -88,41 +94,126 @@ def score(
     model: duckdb.DuckDBPyRelation,
     rows: duckdb.DuckDBPyRelation,
     batch_size: int = SCORE_BATCH_ROWS,
-) -> pa.RecordBatchReader:
+    lake_path: str | Path | None = None,
+) -> pa.RecordBatchReader | pa.Table | duckdb.DuckDBPyRelation:
     """Score ``rows`` with the current version in ``model`` (a trained-model table).
 
-    Returns a stream of record batches that dbt-duckdb writes as it reads, so memory does
-    not grow with the table.
+    On an incremental run (``materialized='incremental'``, ``unique_key`` = the model's id
+    columns) only rows that are new, changed since they were scored (``feature_hash``) or
+    scored by another version are scored; keys gone from ``rows`` are deleted. Otherwise
+    every row is scored.
+
+    Without ``lake_path`` it returns a stream of record batches that dbt-duckdb writes as it
+    reads, so memory does not grow with the table. With it, the scores also land in the lake
+    as hive-partitioned Parquet (``<lake_path>/scored_date=YYYY-MM-DD/``), crash-safe, and
+    the table is filled from the files written (see :mod:`dbt_automl.dbt._lake`).
     """
     log = get_logger()
     scores_name = model_name_of(dbt)
-    found = model.filter("is_current").project("model_name, version, artifact_path").fetchall()
+    version_dir = _current_version_dir(model, scores_name)
+    metadata = _metadata_of(version_dir)
+    schema_in = rows.limit(0).to_arrow_table().schema
+    check_rows(metadata, schema_in, scores_name)
+    plan = plan_scoring(dbt, session, rows, metadata, log)
+    schema_out = output_schema(metadata, schema_in).append(pa.field(FEATURE_HASH, pa.uint64()))
+    scored_at = _now()
+    log.info(
+        f"{scores_name}: scoring with {metadata['model_name']} v{metadata['version']} in "
+        f"batches of {batch_size} rows"
+        + (" (incremental: new, changed and other-version rows only)" if plan.incremental else "")
+    )
+    started = time.perf_counter()
+    batches = _scored(version_dir, plan.rows.to_arrow_reader(batch_size), schema_out, scored_at)
+    if lake_path is not None:
+        ids = [c["name"] for c in metadata["id_columns"]]
+        lake = ScoresLake(lake_path, ids, scores_name)
+        return _score_into_lake(lake, session, plan, batches, schema_out, scored_at, dbt, log)
+
+    def logged() -> Iterator[pa.RecordBatch]:
+        count = 0
+        for out in batches:
+            count += out.num_rows
+            yield out
+        elapsed = time.perf_counter() - started
+        log.info(f"{scores_name}: {plan.summary(count)} in {elapsed:.1f}s")
+
+    return pa.RecordBatchReader.from_batches(schema_out, logged())
+
+
+def _now() -> datetime:
+    """When this run scores, in UTC without a zone (``scored_at``; tests move it)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _current_version_dir(model: duckdb.DuckDBPyRelation, scores_name: str) -> Path:
+    """The registry directory of the version the trained-model table marks current."""
+    found = model.filter("is_current").project("artifact_path").fetchall()
     if not found:
         raise RegistryError(
             "the trained-model table has no current version",
             "build the model first (`dbt build --select <model>`)",
             model=scores_name,
         )
-    name, version, artifact_path = found[0]
-    scorer = Scorer.load(Path(artifact_path).parent)
-    metadata = scorer.metadata
-    schema_in = rows.limit(0).to_arrow_table().schema
-    check_rows(metadata, schema_in, scores_name)
-    columns = [c["name"] for c in metadata["id_columns"]]
-    columns += [c["name"] for c in metadata["features"]["columns"]]
-    reader = rows.select(*[duckdb.ColumnExpression(c) for c in columns]).to_arrow_reader(
-        batch_size
+    return Path(found[0][0]).parent
+
+
+def _metadata_of(version_dir: Path) -> dict[str, Any]:
+    """The version's metadata, without loading its model (nothing to score: no load)."""
+    try:
+        return read_metadata(version_dir / METADATA_FILE)
+    except FileNotFoundError:
+        Scorer.load(version_dir)  # raises the registry's own error for an incomplete version
+        raise
+
+
+def _scored(
+    version_dir: Path, reader: pa.RecordBatchReader, schema: pa.Schema, scored_at: datetime
+) -> Iterator[pa.RecordBatch]:
+    """Score the batches and close each with the ``feature_hash`` its rows were read with.
+
+    The model is loaded (checksum verified) only when there is a row to score, and then
+    before the first batch is returned. ``score_batches`` yields one output per non-empty
+    input, in input order, however many it scores at once; the hashes wait in a queue.
+    """
+    inputs = (batch for batch in reader if batch.num_rows)
+    first = next(inputs, None)
+    if first is None:
+        return iter(())
+    scorer = Scorer.load(version_dir)
+    predictions = pa.schema(list(schema)[:-1])
+    hashes: deque[pa.Array] = deque()
+
+    def hashed() -> Iterator[pa.RecordBatch]:
+        for batch in chain([first], inputs):
+            hashes.append(batch.column(HASH_INPUT))
+            yield batch
+
+    return (
+        pa.RecordBatch.from_arrays([*out.columns, hashes.popleft()], schema=schema)
+        for out in score_batches(scorer, hashed(), predictions, scored_at)
     )
-    schema_out = output_schema(metadata, schema_in)
-    scored_at = datetime.now(UTC).replace(tzinfo=None)
-    log.info(f"{scores_name}: scoring with {name} v{version} in batches of {batch_size} rows")
+
+
+def _score_into_lake(
+    lake: ScoresLake,
+    session: Any,
+    plan: ScoringPlan,
+    batches: Iterator[pa.RecordBatch],
+    schema: pa.Schema,
+    scored_at: datetime,
+    dbt: Any,
+    log: Logger,
+) -> pa.Table | duckdb.DuckDBPyRelation:
+    """Score into a staging file, publish the changed partitions, return the new rows."""
     started = time.perf_counter()
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        count = 0
-        for out in score_batches(scorer, iter(reader), schema_out, scored_at):
-            count += out.num_rows
-            yield out
-        log.info(f"{scores_name}: scored {count} rows in {time.perf_counter() - started:.1f}s")
-
-    return pa.RecordBatchReader.from_batches(schema_out, batches())
+    with lake.staging() as staging:
+        new, count = lake.write_new(staging, batches, schema)
+        this = str(dbt.this) if plan.incremental else None
+        changed = lake.publish(session, staging, new, this, scored_at.date(), plan.deleted)
+    log.info(
+        f"{lake.model}: {plan.summary(count)} in {time.perf_counter() - started:.1f}s; "
+        f"{changed} partition(s) of {lake.root} rewritten"
+    )
+    if count == 0:
+        return schema.empty_table()
+    return lake.published(session, schema, scored_at)
