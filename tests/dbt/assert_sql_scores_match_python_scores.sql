@@ -1,5 +1,6 @@
 -- The SQL function and the python scoring model give the same fraud probability for every
--- transaction (same model version, same rows), and every probability is within [0, 1].
+-- transaction the SQL model scored (same model version, same rows), every probability is
+-- within [0, 1], and the SQL model scored at least one transaction.
 with
 
 sql_scores as (
@@ -16,7 +17,7 @@ compared as (
         python_scores.probability as python_probability,
         coalesce(sql_scores.transaction_id, python_scores.transaction_id) as transaction_id
     from sql_scores
-    full outer join python_scores
+    left join python_scores
         on sql_scores.transaction_id = python_scores.transaction_id
 ),
 
@@ -37,6 +38,15 @@ validation_errors as (
         or compared.python_probability is null
         or compared.sql_probability not between 0 and 1
         or abs(compared.sql_probability - compared.python_probability) > 1e-12
+
+    union all
+
+    select
+        null as transaction_id,
+        null as sql_probability,
+        null as python_probability,
+        'the SQL model scored no transaction' as failure
+    where not exists (select 1 from sql_scores)
 )
 
 select * from validation_errors

@@ -26,7 +26,7 @@ def test_sql_function_and_python_scoring_model_give_identical_probabilities(
                    max(abs(s.fraud_probability - p.probability))
             from {MODEL} as s left join fraud_scores as p using (transaction_id)"""
     )
-    assert transactions == scored == joined > 0
+    assert transactions > scored == joined > 0  # the last week's transactions, all found
     assert max_diff < 1e-12
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TypeAlias
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -129,6 +128,8 @@ def _to_datetime(values: Strings, fmt: str) -> np.ndarray:
 
 def _parse_dates(values: Strings, fmt: str) -> np.ndarray:
     if fmt == "ISO8601":  # pandas' ISO parser takes offsets and fractions in any mix
+        import pandas as pd
+
         objects = values.to_numpy(zero_copy_only=False)
         parsed = pd.to_datetime(objects, format=fmt, errors="coerce", utc=True)
         return np.asarray(parsed.tz_localize(None), dtype="datetime64[us]")

@@ -6,12 +6,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from dbt_automl._model import AutoMLModel
-from dbt_automl.preprocess import Dropped, FeatureSchema, build_preprocessor
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from dbt_automl.preprocess import FeatureSchema
     from dbt_automl.search._family import Family
     from dbt_automl.tasks import Metric, Task
 
@@ -29,6 +30,8 @@ def fold_model(
     seed: int,
 ) -> AutoMLModel:
     """Preprocessing + one estimator fitted on ``frame`` (one fold's training rows)."""
+    from dbt_automl.preprocess import build_preprocessor
+
     pre = build_preprocessor(schema, task, seed)
     X = pre.fit_transform(frame[schema.names()], y)
     estimator = family.build(params, task, seed)
@@ -73,6 +76,8 @@ def useless(importance: list[dict[str, Any]]) -> list[str]:
 
 def without(schema: FeatureSchema, columns: list[str], reason: str) -> FeatureSchema:
     """The schema with ``columns`` moved to dropped, with ``reason``."""
+    from dbt_automl.preprocess import Dropped
+
     gone = set(columns)
     return replace(
         schema,

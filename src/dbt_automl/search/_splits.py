@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.model_selection import (
-    GroupKFold,
-    GroupShuffleSplit,
-    KFold,
-    RepeatedKFold,
-    RepeatedStratifiedKFold,
-    StratifiedKFold,
-    TimeSeriesSplit,
-    train_test_split,
-)
 
 if TYPE_CHECKING:
     from dbt_automl.config import AutomlConfig
@@ -27,6 +17,14 @@ Split = tuple[np.ndarray, np.ndarray]
 # leaderboard is won by luck of the folds (hitters: the CV-best LightGBM was 2.8 % worse on
 # the benchmark's test rows than default HGB); a second shuffle halves that luck's variance.
 REPEAT_MAX_ROWS = 1_000
+
+
+def _ms() -> Any:
+    """``sklearn.model_selection``, imported on first use (a build that trains nothing needs
+    no split)."""
+    from sklearn import model_selection
+
+    return model_selection
 
 
 def default_folds(n_rows: int) -> int:
@@ -55,10 +53,10 @@ def holdout_split(
         cut = len(y) - max(1, math.ceil(len(y) * test_size))
         return np.sort(order[:cut]), np.sort(order[cut:])
     if groups is not None:
-        splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
+        splitter = _ms().GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=seed)
         return next(splitter.split(index, y, groups))
     return tuple(
-        train_test_split(
+        _ms().train_test_split(
             index, test_size=test_size, random_state=seed, stratify=y if stratify else None
         )
     )
@@ -85,22 +83,24 @@ def cv_splits(
             cut = int(len(y) * 0.8)
             return [(order[:cut], order[cut:])]
         # Expanding windows: always validate on rows later than those trained on.
-        return [(order[a], order[b]) for a, b in TimeSeriesSplit(folds).split(order)]
+        return [(order[a], order[b]) for a, b in _ms().TimeSeriesSplit(folds).split(order)]
     if groups is not None:
         if folds == 1:
-            gss = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
+            gss = _ms().GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
             return [next(gss.split(index, y, groups))]
-        return list(GroupKFold(folds, shuffle=True, random_state=seed).split(index, y, groups))
+        return list(
+            _ms().GroupKFold(folds, shuffle=True, random_state=seed).split(index, y, groups)
+        )
     if folds == 1:
         return [holdout_split(y, stratify, 0.2, seed)]
     if repeats > 1:
-        repeated = RepeatedStratifiedKFold if stratify else RepeatedKFold
+        repeated = _ms().RepeatedStratifiedKFold if stratify else _ms().RepeatedKFold
         return list(
             repeated(n_splits=folds, n_repeats=repeats, random_state=seed).split(
                 index, y if stratify else None
             )
         )
-    splitter = StratifiedKFold if stratify else KFold
+    splitter = _ms().StratifiedKFold if stratify else _ms().KFold
     return list(
         splitter(folds, shuffle=True, random_state=seed).split(index, y if stratify else None)
     )
@@ -128,9 +128,11 @@ def search_rows(
         order = np.argsort(times[train_idx], kind="stable")
         return np.sort(order[-max_rows:])
     if groups is not None and train_idx is not None:
-        splitter = GroupShuffleSplit(n_splits=1, train_size=max_rows / len(y), random_state=seed)
+        splitter = _ms().GroupShuffleSplit(
+            n_splits=1, train_size=max_rows / len(y), random_state=seed
+        )
         return np.sort(next(splitter.split(index, y, groups[train_idx]))[0])
-    sample, _ = train_test_split(
+    sample, _ = _ms().train_test_split(
         index, train_size=max_rows, random_state=seed, stratify=y if stratify else None
     )
     return np.sort(sample)

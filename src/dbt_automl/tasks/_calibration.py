@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
 
 MIN_GAIN = 0.01  # calibrate only when out-of-fold log loss improves by at least 1 %
 EPS = 1e-6
@@ -23,6 +20,8 @@ class PlattCalibrator:
 
     def fit(self, proba: np.ndarray, y: np.ndarray) -> PlattCalibrator:
         """Learn slope and intercept on (out-of-fold) probabilities."""
+        from sklearn.linear_model import LogisticRegression
+
         self.model_ = LogisticRegression(C=1e4).fit(_logit(proba[:, 1]).reshape(-1, 1), y)
         return self
 
@@ -36,6 +35,9 @@ class TemperatureCalibrator:
 
     def fit(self, proba: np.ndarray, y: np.ndarray) -> TemperatureCalibrator:
         """Find the temperature minimising log loss."""
+        from scipy.optimize import minimize_scalar
+        from sklearn.metrics import log_loss
+
         logp = np.log(np.clip(proba, EPS, 1))
         labels = np.arange(proba.shape[1])
         result = minimize_scalar(
@@ -65,6 +67,8 @@ def choose_calibrator(
 ) -> tuple[Calibrator | None, dict[str, Any]]:
     """``calibrator`` fitted out of fold when it improves log loss by MIN_GAIN, with the
     evidence; None when it does not."""
+    from sklearn.metrics import log_loss
+
     if len(np.unique(y)) < 2:
         return None, {"method": "none"}
     labels = np.arange(proba.shape[1])

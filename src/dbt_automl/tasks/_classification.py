@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-from sklearn import metrics as skm
 
 from dbt_automl.errors import TrainingDataError
 from dbt_automl.tasks import _signal
 from dbt_automl.tasks._base import Decision, Metric, Target, Task
+from dbt_automl.tasks._base import sklearn_metrics as skm
 from dbt_automl.tasks._calibration import (
     Calibrator,
     PlattCalibrator,
@@ -41,8 +40,8 @@ def _multiclass_roc(y: np.ndarray, p: np.ndarray, _: float) -> float:
     # Classes absent from y cannot be scored one-vs-rest; renormalise over those present.
     sub = p[:, present] / p[:, present].sum(axis=1, keepdims=True)
     if len(present) == 2:
-        return float(skm.roc_auc_score(y == present[1], sub[:, 1]))
-    return float(skm.roc_auc_score(y, sub, multi_class="ovr", labels=present))
+        return float(skm().roc_auc_score(y == present[1], sub[:, 1]))
+    return float(skm().roc_auc_score(y, sub, multi_class="ovr", labels=present))
 
 
 def best_f1_threshold(y: np.ndarray, proba_pos: np.ndarray) -> float:
@@ -51,7 +50,7 @@ def best_f1_threshold(y: np.ndarray, proba_pos: np.ndarray) -> float:
     Rare positives (fraud) make 0.5 a poor cut: a model can rank well and still predict
     no positive at 0.5, so the threshold is tuned, never assumed.
     """
-    precision, recall, thresholds = skm.precision_recall_curve(y, proba_pos)
+    precision, recall, thresholds = skm().precision_recall_curve(y, proba_pos)
     f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
     if len(thresholds) == 0:
         return 0.5
@@ -117,6 +116,8 @@ class Classification(Task):
         Raises:
             TrainingDataError: a single class, or only one class with enough rows.
         """
+        import pandas as pd
+
         values = np.asarray(column.to_pylist(), dtype=object)
         counts = pd.Series(values).value_counts(sort=False)
         if len(counts) < 2:
@@ -222,20 +223,24 @@ class BinaryClassification(Classification):
     target_type = "binary"
     default_metric = "roc_auc"
     metrics: ClassVar[dict[str, Metric]] = {
-        "roc_auc": Metric("roc_auc", True, lambda y, p, t: skm.roc_auc_score(y, p[:, 1])),
-        "pr_auc": Metric("pr_auc", True, lambda y, p, t: skm.average_precision_score(y, p[:, 1])),
-        "log_loss": Metric("log_loss", False, lambda y, p, t: skm.log_loss(y, p, labels=[0, 1])),
-        "f1": Metric("f1", True, lambda y, p, t: skm.f1_score(y, _binary_labels(p, t))),
+        "roc_auc": Metric("roc_auc", True, lambda y, p, t: skm().roc_auc_score(y, p[:, 1])),
+        "pr_auc": Metric(
+            "pr_auc", True, lambda y, p, t: skm().average_precision_score(y, p[:, 1])
+        ),
+        "log_loss": Metric("log_loss", False, lambda y, p, t: skm().log_loss(y, p, labels=[0, 1])),
+        "f1": Metric("f1", True, lambda y, p, t: skm().f1_score(y, _binary_labels(p, t))),
         "accuracy": Metric(
-            "accuracy", True, lambda y, p, t: skm.accuracy_score(y, _binary_labels(p, t))
+            "accuracy",
+            True,
+            lambda y, p, t: skm().accuracy_score(y, _binary_labels(p, t)),
         ),
         "precision": Metric(
             "precision",
             True,
-            lambda y, p, t: skm.precision_score(y, _binary_labels(p, t), zero_division=0),
+            lambda y, p, t: skm().precision_score(y, _binary_labels(p, t), zero_division=0),
         ),
         "recall": Metric(
-            "recall", True, lambda y, p, t: skm.recall_score(y, _binary_labels(p, t))
+            "recall", True, lambda y, p, t: skm().recall_score(y, _binary_labels(p, t))
         ),
     }
 
@@ -284,6 +289,8 @@ class BinaryClassification(Classification):
         self, values: np.ndarray, numbers: np.ndarray | None, rows: _signal.SignalRows
     ) -> tuple[str, float] | None:
         """ROC AUC of the column (of its out-of-fold level rates for categories)."""
+        import pandas as pd
+
         y = rows.y
         if numbers is None:
             codes = pd.factorize(values)[0]
@@ -300,19 +307,23 @@ class MulticlassClassification(Classification):
     metrics: ClassVar[dict[str, Metric]] = {
         "roc_auc": Metric("roc_auc", True, _multiclass_roc),
         "log_loss": Metric(
-            "log_loss", False, lambda y, p, t: skm.log_loss(y, p, labels=np.arange(p.shape[1]))
+            "log_loss",
+            False,
+            lambda y, p, t: skm().log_loss(y, p, labels=np.arange(p.shape[1])),
         ),
-        "f1": Metric("f1", True, lambda y, p, t: skm.f1_score(y, p.argmax(1), average="macro")),
-        "accuracy": Metric("accuracy", True, lambda y, p, t: skm.accuracy_score(y, p.argmax(1))),
+        "f1": Metric("f1", True, lambda y, p, t: skm().f1_score(y, p.argmax(1), average="macro")),
+        "accuracy": Metric("accuracy", True, lambda y, p, t: skm().accuracy_score(y, p.argmax(1))),
         "precision": Metric(
             "precision",
             True,
-            lambda y, p, t: skm.precision_score(y, p.argmax(1), average="macro", zero_division=0),
+            lambda y, p, t: skm().precision_score(
+                y, p.argmax(1), average="macro", zero_division=0
+            ),
         ),
         "recall": Metric(
             "recall",
             True,
-            lambda y, p, t: skm.recall_score(y, p.argmax(1), average="macro", zero_division=0),
+            lambda y, p, t: skm().recall_score(y, p.argmax(1), average="macro", zero_division=0),
         ),
     }
 
@@ -334,6 +345,8 @@ class MulticlassClassification(Classification):
         self, values: np.ndarray, numbers: np.ndarray | None, rows: _signal.SignalRows
     ) -> tuple[str, float] | None:
         """Accuracy of the column's out-of-fold majority class (or nearest value)."""
+        import pandas as pd
+
         y = rows.y.astype(int)
         if pd.Series(values).nunique(dropna=False) < MULTICLASS_MAX_UNIQUE_SHARE * len(values):
             codes = pd.factorize(values, use_na_sentinel=False)[0]

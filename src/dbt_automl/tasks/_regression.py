@@ -6,14 +6,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sklearn import metrics as skm
 
 from dbt_automl.errors import TrainingDataError
 from dbt_automl.tasks import _signal
 from dbt_automl.tasks._base import Metric, Target, Task
+from dbt_automl.tasks._base import sklearn_metrics as skm
 
 if TYPE_CHECKING:
     from dbt_automl.config import AutomlConfig
@@ -29,9 +28,9 @@ class Regression(Task):
     is_classification = False
     estimator_score = "r2"
     metrics: ClassVar[dict[str, Metric]] = {
-        "rmse": Metric("rmse", False, lambda y, p, t: skm.root_mean_squared_error(y, p)),
-        "mae": Metric("mae", False, lambda y, p, t: skm.mean_absolute_error(y, p)),
-        "r2": Metric("r2", True, lambda y, p, t: skm.r2_score(y, p)),
+        "rmse": Metric("rmse", False, lambda y, p, t: skm().root_mean_squared_error(y, p)),
+        "mae": Metric("mae", False, lambda y, p, t: skm().mean_absolute_error(y, p)),
+        "r2": Metric("r2", True, lambda y, p, t: skm().r2_score(y, p)),
     }
 
     @staticmethod
@@ -91,6 +90,8 @@ class Regression(Task):
     ) -> tuple[str, float] | None:
         """|Spearman| of the column (of its out-of-fold level means for categories)."""
         if numbers is None:
+            import pandas as pd
+
             codes = pd.factorize(values)[0]
             numbers = _signal.oof_means(codes, rows.y.astype(float), rows.half)
         return "|Spearman|", _signal.abs_spearman(numbers, rows)
