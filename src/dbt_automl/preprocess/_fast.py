@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import StandardScaler
 
-from dbt_automl.preprocess._encoders import MISSING, RARE
+from dbt_automl.preprocess._encoders import MISSING, RARE, DateParts
 from dbt_automl.preprocess._pipeline import _values, to_frame
 from dbt_automl.preprocess._schema import Column, FeatureSchema
 
@@ -61,14 +62,42 @@ def _matrix(data: Data, columns: Sequence[Column]) -> np.ndarray:
     return np.column_stack([_values(data.column(c.name), c) for c in columns])
 
 
+def _replay(step: Any) -> Callable[[np.ndarray], np.ndarray]:
+    """A fitted numeric step as plain numpy: the same arithmetic, without scikit-learn's
+    per-call validation (a millisecond a call, which the SQL function pays every 2,048
+    rows)."""
+    if isinstance(step, SimpleImputer):
+        statistics = step.statistics_.astype(np.float64)
+        flagged = [] if step.indicator_ is None else list(step.indicator_.features_)
+
+        def impute(X: np.ndarray) -> np.ndarray:
+            missing = np.isnan(X)
+            filled = np.where(missing, statistics, X)
+            if not flagged:
+                return filled
+            return np.hstack([filled, missing[:, flagged].astype(np.float64)])
+
+        return impute
+    if isinstance(step, StandardScaler):
+        mean = step.mean_ if step.with_mean else None
+        scale = step.scale_ if step.with_std else None
+
+        def standardise(X: np.ndarray) -> np.ndarray:
+            X = X - mean if mean is not None else X
+            return X / scale if scale is not None else X
+
+        return standardise
+    return step.transform  # QuantileClipper: numpy already
+
+
 def _scaled(pipeline: Any, columns: Sequence[Column]) -> Branch:
-    # Clipper, imputer (with missing indicators) and scaler work on floats already: run them.
-    steps = _steps(pipeline)
+    # Clipper, imputer (with missing indicators) and scaler work on floats already.
+    steps = [_replay(step) for step in _steps(pipeline)]
 
     def run(data: Data) -> np.ndarray:
         X = _matrix(data, columns)
         for step in steps:
-            X = step.transform(X)
+            X = step(X)
         return np.asarray(X, dtype=np.float64)
 
     return run
@@ -76,16 +105,47 @@ def _scaled(pipeline: Any, columns: Sequence[Column]) -> Branch:
 
 def _dates(pipeline: Any, columns: Sequence[Column]) -> Branch:
     parts, *rest = _steps(pipeline)
-    names = [c.name for c in columns]
+    steps = [_replay(step) for step in rest]
 
     def run(data: Data) -> np.ndarray:
-        frame = pd.DataFrame({c.name: _values(data.column(c.name), c) for c in columns})
-        X = parts.transform(frame[names])
-        for step in rest:
-            X = step.transform(X)
+        blocks = [
+            _date_parts(parts, i, _values(data.column(c.name), c)) for i, c in enumerate(columns)
+        ]
+        X = np.column_stack(blocks)
+        for step in steps:
+            X = step(X)
         return np.asarray(X, dtype=np.float64)
 
     return run
+
+
+def _date_parts(parts: DateParts, i: int, stamps: np.ndarray) -> np.ndarray:
+    """``DateParts._column`` on datetime64 values with numpy (pandas' calendar, no Index)."""
+    us = stamps.astype("datetime64[us]")
+    missing = np.isnat(us)
+    days = us.astype("datetime64[D]")
+    month = (us.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.float64)
+    dow = ((days.astype(np.int64) + 3) % 7).astype(np.float64)  # 1970-01-01: a Thursday
+    minutes = (us - days).astype("timedelta64[m]").astype(np.int64)
+    hour = (minutes // 60).astype(np.float64) + (minutes % 60).astype(np.float64) / 60
+    reference = np.datetime64(parts.reference_[i].to_datetime64(), "us")
+    every = {
+        "year": (us.astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.float64),
+        "month": month,
+        "dayofweek": dow,
+        "month_sin": np.sin(2 * np.pi * (month - 1) / 12),
+        "month_cos": np.cos(2 * np.pi * (month - 1) / 12),
+        "dow_sin": np.sin(2 * np.pi * dow / 7),
+        "dow_cos": np.cos(2 * np.pi * dow / 7),
+        "hour": np.floor(hour),
+        "hour_sin": np.sin(2 * np.pi * hour / 24),
+        "hour_cos": np.cos(2 * np.pi * hour / 24),
+        "days_before_ref": np.asarray(reference - us).astype(np.int64) / 86_400_000_000,
+    }
+    columns = [np.where(missing, np.nan, every[p]) for p in parts._parts(i) if p != "missing"]
+    if "missing" in parts._parts(i):
+        columns.append(missing.astype(np.float64))
+    return np.column_stack(columns)
 
 
 class _Codes:
@@ -138,6 +198,7 @@ def _target(pipeline: Any, columns: Sequence[Column]) -> Branch:
     maps = [_Codes(grouper.levels_[i], encoder.categories_[i]) for i in range(len(columns))]
     multiclass = encoder.target_type_ == "multiclass"
     n_classes = len(encoder.classes_) if multiclass else 1
+    steps = [_replay(step) for step in rest]
 
     def run(data: Data) -> np.ndarray:
         codes = np.column_stack(
@@ -151,8 +212,8 @@ def _target(pipeline: Any, columns: Sequence[Column]) -> Branch:
             X[known, e_idx] = encoding[codes[known, feature]]
             mean = encoder.target_mean_[mean_idx] if multiclass else encoder.target_mean_
             X[~known, e_idx] = mean
-        for step in rest:
-            X = step.transform(X)
+        for step in steps:
+            X = step(X)
         return np.asarray(X, dtype=np.float64)
 
     return run
