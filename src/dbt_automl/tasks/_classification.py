@@ -95,7 +95,8 @@ def probability_map(raw: np.ndarray, keys: list[str]) -> pa.MapArray:
     """A ``MAP(VARCHAR, DOUBLE)`` column: class -> probability, one map per row."""
     n, k = raw.shape
     offsets = pa.array(np.arange(0, (n + 1) * k, k, dtype=np.int32))
-    names = pa.array(np.tile(np.asarray(keys, dtype=object), n), type=pa.string())
+    # The k keys repeated by index: no Python string per row.
+    names = pa.array(keys, type=pa.string()).take(pa.array(np.tile(np.arange(k), n)))
     return pa.MapArray.from_arrays(offsets, names, pa.array(raw.ravel(), type=pa.float64()))
 
 
