@@ -137,28 +137,46 @@ class DateParts(TransformerMixin, BaseEstimator):
 
     def _column(self, i: int, values: pd.Series) -> np.ndarray:
         ts = pd.DatetimeIndex(pd.to_datetime(values))
-        month, dow = np.asarray(ts.month, float), np.asarray(ts.dayofweek, float)
-        hour = np.asarray(ts.hour, float) + np.asarray(ts.minute, float) / 60
-        every = {
-            "year": np.asarray(ts.year, float),
-            "month": month,
-            "dayofweek": dow,
-            "month_sin": np.sin(2 * np.pi * (month - 1) / 12),
-            "month_cos": np.cos(2 * np.pi * (month - 1) / 12),
-            "dow_sin": np.sin(2 * np.pi * dow / 7),
-            "dow_cos": np.cos(2 * np.pi * dow / 7),
-            "hour": np.floor(hour),
-            "hour_sin": np.sin(2 * np.pi * hour / 24),
-            "hour_cos": np.cos(2 * np.pi * hour / 24),
-            "days_before_ref": np.asarray((self.reference_[i] - ts) / pd.Timedelta(days=1), float),
-            "missing": np.asarray(ts.isna(), float),
-        }
+        every = calendar_parts(
+            year=np.asarray(ts.year, float),
+            month=np.asarray(ts.month, float),
+            dow=np.asarray(ts.dayofweek, float),
+            hour=np.asarray(ts.hour, float) + np.asarray(ts.minute, float) / 60,
+            days_before_ref=np.asarray((self.reference_[i] - ts) / pd.Timedelta(days=1), float),
+            missing=np.asarray(ts.isna(), float),
+        )
         return np.column_stack([every[p] for p in self._parts(i)])
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """``<column>__<part>`` for every part."""
         names = [f"{n}__{p}" for i, n in enumerate(self.feature_names_in_) for p in self._parts(i)]
         return np.asarray(names, dtype=object)
+
+
+def calendar_parts(
+    year: np.ndarray,
+    month: np.ndarray,
+    dow: np.ndarray,
+    hour: np.ndarray,
+    days_before_ref: np.ndarray,
+    missing: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Every part :class:`DateParts` may output, from a date's fields as floats (NaN where
+    the date is missing); shared by the frame path and the Arrow scoring path."""
+    return {
+        "year": year,
+        "month": month,
+        "dayofweek": dow,
+        "month_sin": np.sin(2 * np.pi * (month - 1) / 12),
+        "month_cos": np.cos(2 * np.pi * (month - 1) / 12),
+        "dow_sin": np.sin(2 * np.pi * dow / 7),
+        "dow_cos": np.cos(2 * np.pi * dow / 7),
+        "hour": np.floor(hour),
+        "hour_sin": np.sin(2 * np.pi * hour / 24),
+        "hour_cos": np.cos(2 * np.pi * hour / 24),
+        "days_before_ref": days_before_ref,
+        "missing": missing,
+    }
 
 
 class TextToDense(TransformerMixin, BaseEstimator):

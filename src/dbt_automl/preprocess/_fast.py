@@ -20,7 +20,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import StandardScaler
 
-from dbt_automl.preprocess._encoders import MISSING, RARE, DateParts
+from dbt_automl.preprocess._encoders import MISSING, RARE, DateParts, calendar_parts
 from dbt_automl.preprocess._pipeline import _values, to_frame
 from dbt_automl.preprocess._schema import Column, FeatureSchema
 
@@ -124,28 +124,21 @@ def _date_parts(parts: DateParts, i: int, stamps: np.ndarray) -> np.ndarray:
     us = stamps.astype("datetime64[us]")
     missing = np.isnat(us)
     days = us.astype("datetime64[D]")
-    month = (us.astype("datetime64[M]").astype(np.int64) % 12 + 1).astype(np.float64)
-    dow = ((days.astype(np.int64) + 3) % 7).astype(np.float64)  # 1970-01-01: a Thursday
     minutes = (us - days).astype("timedelta64[m]").astype(np.int64)
-    hour = (minutes // 60).astype(np.float64) + (minutes % 60).astype(np.float64) / 60
     reference = np.datetime64(parts.reference_[i].to_datetime64(), "us")
-    every = {
-        "year": (us.astype("datetime64[Y]").astype(np.int64) + 1970).astype(np.float64),
-        "month": month,
-        "dayofweek": dow,
-        "month_sin": np.sin(2 * np.pi * (month - 1) / 12),
-        "month_cos": np.cos(2 * np.pi * (month - 1) / 12),
-        "dow_sin": np.sin(2 * np.pi * dow / 7),
-        "dow_cos": np.cos(2 * np.pi * dow / 7),
-        "hour": np.floor(hour),
-        "hour_sin": np.sin(2 * np.pi * hour / 24),
-        "hour_cos": np.cos(2 * np.pi * hour / 24),
-        "days_before_ref": np.asarray(reference - us).astype(np.int64) / 86_400_000_000,
-    }
-    columns = [np.where(missing, np.nan, every[p]) for p in parts._parts(i) if p != "missing"]
-    if "missing" in parts._parts(i):
-        columns.append(missing.astype(np.float64))
-    return np.column_stack(columns)
+
+    def fields(values: np.ndarray) -> np.ndarray:  # NaN where the date is missing, as pandas
+        return np.where(missing, np.nan, values.astype(np.float64))
+
+    every = calendar_parts(
+        year=fields(us.astype("datetime64[Y]").astype(np.int64) + 1970),
+        month=fields(us.astype("datetime64[M]").astype(np.int64) % 12 + 1),
+        dow=fields((days.astype(np.int64) + 3) % 7),  # 1970-01-01 was a Thursday
+        hour=fields(minutes // 60) + fields(minutes % 60) / 60,
+        days_before_ref=fields(np.asarray(reference - us).astype(np.int64)) / 86_400_000_000,
+        missing=missing.astype(np.float64),
+    )
+    return np.column_stack([every[p] for p in parts._parts(i)])
 
 
 class _Codes:
