@@ -1,4 +1,5 @@
-"""Compiled trees predict exactly what their library predicts, and their cache is checked."""
+"""Scoring twins predict exactly what their library predicts: compiled trees (whose cache
+is checked) and CatBoost on one thread."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import pytest
 import dbt_automl
 from dbt_automl.registry import Registry, sha256_of
 from dbt_automl.scoring import Scorer
-from dbt_automl.scoring._compiled import CACHE_DIR, MANIFEST, CompiledTrees, _members
+from dbt_automl.scoring._compiled import (
+    CACHE_DIR,
+    MANIFEST,
+    CompiledTrees,
+    OneThreadCatBoost,
+    _members,
+)
 from tests.conftest import churn_like_frame
 
 
@@ -41,6 +48,17 @@ def test_compiled_trees_equal_the_library_to_1e_9(tmp_path, settings: dict) -> N
     assert any(isinstance(m, CompiledTrees) for m in members), members
     expected = fitted.model_.predict_raw_arrow(table, fitted.result_.schema)
     np.testing.assert_allclose(scorer.raw(table), expected, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("target", ["is_churned", "tier", "tenure_days"])
+def test_catboost_scores_on_one_thread_with_the_library_s_outputs(tmp_path, target: str) -> None:
+    settings = {"target": target, "families": ["catboost"], "bagging": True, "cv_folds": 3}
+    fitted, version, table = _registered(tmp_path, settings)
+    scorer = Scorer.load(version.path)
+    members = _members(scorer.model.estimator)
+    assert members and all(isinstance(m, OneThreadCatBoost) for m in members), members
+    expected = fitted.model_.predict_raw_arrow(table, fitted.result_.schema)
+    np.testing.assert_allclose(scorer.raw(table), expected, rtol=0, atol=1e-12)
 
 
 def test_the_cache_is_reused_and_a_tampered_library_is_compiled_again(tmp_path) -> None:
