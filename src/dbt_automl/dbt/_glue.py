@@ -32,6 +32,7 @@ from dbt_automl.registry import (
     Registry,
     build_metadata,
     config_hash,
+    locate_version,
     read_metadata,
     registry_root,
 )
@@ -147,14 +148,15 @@ def _now() -> datetime:
 
 def _current_version_dir(model: duckdb.DuckDBPyRelation, scores_name: str) -> Path:
     """The registry directory of the version the trained-model table marks current."""
-    found = model.filter("is_current").project("artifact_path").fetchall()
+    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
     if not found:
         raise RegistryError(
             "the trained-model table has no current version",
             "build the model first (`dbt build --select <model>`)",
             model=scores_name,
         )
-    return Path(found[0][0]).parent
+    artifact_path, model_name, version = found[0]
+    return locate_version(artifact_path, model_name, version)
 
 
 def _metadata_of(version_dir: Path) -> dict[str, Any]:

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from dbt_automl.registry import METADATA_FILE, ModelVersion, Registry, read_metadata
+from dbt_automl.registry import (
+    METADATA_FILE,
+    ModelVersion,
+    Registry,
+    locate_version,
+    read_metadata,
+)
 from dbt_automl.tasks import task_named
 
 # The trained-model table's columns, around the task's own `test_<metric>` columns.
@@ -148,7 +153,8 @@ def _trial_rows(metadata: dict[str, Any], is_current: bool) -> list[dict[str, An
 def leaderboard(model: duckdb.DuckDBPyRelation) -> pa.Table:
     """The trials of every version listed in a trained-model table (its ``artifact_path``)."""
     rows: list[dict[str, Any]] = []
-    for artifact_path, is_current in model.project("artifact_path, is_current").fetchall():
-        meta_path = Path(artifact_path).parent / METADATA_FILE
+    listed = model.project("artifact_path, model_name, version, is_current").fetchall()
+    for artifact_path, model_name, version, is_current in listed:
+        meta_path = locate_version(artifact_path, model_name, version) / METADATA_FILE
         rows += _trial_rows(read_metadata(meta_path), bool(is_current))
     return pa.Table.from_pylist(rows, schema=LEADERBOARD_SCHEMA)

@@ -32,6 +32,19 @@ def registry_root(override: str | None = None) -> Path:
     return Path(override or os.environ.get(REGISTRY_ENV) or "lake/models").resolve()
 
 
+def locate_version(artifact_path: str, model_name: str, version: int) -> Path:
+    """The directory of a version recorded in a trained-model table.
+
+    The table records the model file's absolute path; when that is gone (the project was
+    moved or restored elsewhere, e.g. a CI cache) the same version is looked up under the
+    current registry root, where a moved project keeps it.
+    """
+    recorded = Path(artifact_path).parent
+    if recorded.is_dir():
+        return recorded
+    return registry_root() / model_name / f"v{version:04d}"
+
+
 def sha256_of(path: Path) -> str:
     """Hex SHA-256 of a file, read in chunks."""
     digest = hashlib.sha256()

@@ -105,6 +105,24 @@ def test_score_streams_predictions_with_probabilities(trained, con, churn_table)
     )
 
 
+def test_a_moved_registry_is_found_under_the_current_root(
+    trained, con, churn_table, tmp_path, monkeypatch
+) -> None:
+    # The trained-model table records absolute paths; a project moved or restored elsewhere
+    # (a CI cache) keeps its registry under the current root.
+    model_table, registry = trained
+    before = _store(con, "before", score(_dbt("s"), con, model=model_table, rows=churn_table))
+    moved = registry.rename(tmp_path / "moved")
+    monkeypatch.setenv("DBT_AUTOML_REGISTRY_PATH", str(moved))
+    after = _store(con, "after", score(_dbt("s"), con, model=model_table, rows=churn_table))
+    assert after.count("*").fetchall() == before.count("*").fetchall()
+    differing = con.sql(
+        "select count(*) from before join after using (customer_id) "
+        "where before.probability != after.probability"
+    )
+    assert differing.fetchall()[0][0] == 0
+
+
 def test_unseen_category_is_scored_not_fatal(trained, con) -> None:
     model_table, _ = trained
     con.execute("create table fresh as select * replace ('diamond' as tier) from features")
