@@ -173,8 +173,9 @@ class CatBoost(Family):
         }
 
     def build(self, params: dict[str, Any], task: Task, seed: int) -> Any:
-        """CatBoostClassifier / CatBoostRegressor, quiet, writing no files."""
-        import catboost
+        """CatBoostClassifier / CatBoostRegressor, quiet, writing no files, predicting on
+        the threads it is fitted with."""
+        from dbt_automl.search import _catboost as catboost
 
         kwargs = {k: v for k, v in params.items() if k != "class_weight"}
         kwargs.setdefault("iterations", self.MAX_ROUNDS)

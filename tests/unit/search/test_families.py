@@ -64,6 +64,25 @@ def test_catboost_stops_at_the_deadline() -> None:
     assert grown["iterations"] < 5
 
 
+@pytest.mark.parametrize("task_name", ["binary", "regression"])
+def test_catboost_predicts_on_the_threads_it_was_fitted_with(task_name: str) -> None:
+    # CatBoost's own predict runs on every core, which made a trial's scoring cost (CPU
+    # time) and the search's cores wrong; the pickled estimator keeps the behaviour.
+    import catboost
+
+    task = TASKS[task_name]()
+    X, y = _data(task)
+    family = _family("catboost", task, len(y))
+    estimator = family.build(family.default(task), task, seed=0)
+    family.fit(estimator, X, y)
+    restored = pickle.loads(pickle.dumps(estimator))
+    method = "predict_proba" if task.is_classification else "predict"
+    base = catboost.CatBoostClassifier if task.is_classification else catboost.CatBoostRegressor
+    with mock.patch.object(base, method, autospec=True, return_value=None) as library:
+        getattr(restored, method)(X)
+    assert library.call_args.kwargs["thread_count"] == family.n_jobs == 1
+
+
 def test_neighbours_and_kernels_are_left_out_of_large_tables() -> None:
     small = make_families(FAMILY_NAMES, BINARY, n_rows=5_000)
     large = make_families(FAMILY_NAMES, BINARY, n_rows=50_000)
