@@ -15,8 +15,11 @@ import catboost
 
 
 def _fitted_threads(model: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    threads = model.get_params().get("thread_count", -1)
-    return {"thread_count": threads, **kwargs}
+    if "thread_count" in kwargs:  # the caller's choice (scoring passes 1)
+        return kwargs
+    # get_param reads one key; get_params deep-copies them all, on every predict call.
+    threads = model.get_param("thread_count")
+    return {**kwargs, "thread_count": -1 if threads is None else threads}
 
 
 class CatBoostClassifier(catboost.CatBoostClassifier):
