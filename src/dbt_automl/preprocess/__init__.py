@@ -19,26 +19,24 @@ from dbt_automl.preprocess._schema import Column, Dropped, FeatureSchema, infer_
 if TYPE_CHECKING:
     from dbt_automl.preprocess._describe import describe_fitted
     from dbt_automl.preprocess._encoders import (
-        MISSING,
-        RARE,
         DateParts,
         QuantileClipper,
         RareLevelGrouper,
         TextToDense,
     )
-    from dbt_automl.preprocess._fast import FastTransform
     from dbt_automl.preprocess._leakage import leakage_warnings
     from dbt_automl.preprocess._pipeline import build_preprocessor, to_frame
+    from dbt_automl.preprocess._replay import MISSING, RARE, FastTransform
 
 _LAZY = {
     "describe_fitted": "_describe",
-    "MISSING": "_encoders",
-    "RARE": "_encoders",
+    "MISSING": "_replay",
+    "RARE": "_replay",
     "DateParts": "_encoders",
     "QuantileClipper": "_encoders",
     "RareLevelGrouper": "_encoders",
     "TextToDense": "_encoders",
-    "FastTransform": "_fast",
+    "FastTransform": "_replay",
     "leakage_warnings": "_leakage",
     "build_preprocessor": "_pipeline",
     "to_frame": "_pipeline",

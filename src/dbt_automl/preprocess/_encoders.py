@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-MISSING = "__missing__"
-RARE = "__rare__"
+from dbt_automl.preprocess._replay import MISSING, RARE, calendar_parts
+
+__all__ = ["MISSING", "RARE", "DateParts", "QuantileClipper", "RareLevelGrouper", "TextToDense"]
 
 
 def _names(X: object) -> np.ndarray | None:
@@ -151,32 +152,6 @@ class DateParts(TransformerMixin, BaseEstimator):
         """``<column>__<part>`` for every part."""
         names = [f"{n}__{p}" for i, n in enumerate(self.feature_names_in_) for p in self._parts(i)]
         return np.asarray(names, dtype=object)
-
-
-def calendar_parts(
-    year: np.ndarray,
-    month: np.ndarray,
-    dow: np.ndarray,
-    hour: np.ndarray,
-    days_before_ref: np.ndarray,
-    missing: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Every part :class:`DateParts` may output, from a date's fields as floats (NaN where
-    the date is missing); shared by the frame path and the Arrow scoring path."""
-    return {
-        "year": year,
-        "month": month,
-        "dayofweek": dow,
-        "month_sin": np.sin(2 * np.pi * (month - 1) / 12),
-        "month_cos": np.cos(2 * np.pi * (month - 1) / 12),
-        "dow_sin": np.sin(2 * np.pi * dow / 7),
-        "dow_cos": np.cos(2 * np.pi * dow / 7),
-        "hour": np.floor(hour),
-        "hour_sin": np.sin(2 * np.pi * hour / 24),
-        "hour_cos": np.cos(2 * np.pi * hour / 24),
-        "days_before_ref": days_before_ref,
-        "missing": missing,
-    }
 
 
 class TextToDense(TransformerMixin, BaseEstimator):

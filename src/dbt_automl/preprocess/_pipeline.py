@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -16,14 +14,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 
 from dbt_automl.preprocess._encoders import (
-    MISSING,
     DateParts,
     QuantileClipper,
     RareLevelGrouper,
     TextToDense,
 )
-from dbt_automl.preprocess._schema import Column, FeatureSchema
-from dbt_automl.preprocess._typing import parse
+from dbt_automl.preprocess._replay import values_of
+from dbt_automl.preprocess._schema import FeatureSchema
 
 if TYPE_CHECKING:
     from dbt_automl.tasks import Task
@@ -35,21 +32,7 @@ def to_frame(data: pa.Table | pa.RecordBatch, schema: FeatureSchema) -> pd.DataF
     String columns typed as numbers, flags or dates are parsed here, at training and at
     scoring alike; a value that does not parse becomes missing.
     """
-    return pd.DataFrame({col.name: _values(data.column(col.name), col) for col in schema.columns})
-
-
-def _values(arr: pa.Array | pa.ChunkedArray, col: Column) -> np.ndarray:
-    if col.parsed_as is not None:
-        return parse(arr, col.parsed_as, col.parse_format)
-    if col.kind in ("numeric", "boolean"):
-        values = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-        return np.asarray(values, dtype=float)
-    if col.kind == "categorical":
-        values = pc.cast(arr, pa.string()).to_numpy(zero_copy_only=False).astype(object)
-        values[pd.isna(values)] = MISSING
-        return values
-    stamps = pc.cast(arr, pa.timestamp("us")).to_numpy(zero_copy_only=False)
-    return np.asarray(stamps, dtype="datetime64[us]")
+    return pd.DataFrame({c.name: values_of(data.column(c.name), c) for c in schema.columns})
 
 
 def _cross_fit(task: Task, seed: int) -> KFold | StratifiedKFold:
