@@ -45,14 +45,15 @@ class AutoMLModel:
         self.classes = classes
         self.threshold = threshold
         self.calibrator = calibrator
-        self._fast: list[FastTransform] | None = None  # built on first Arrow scoring
+        self._arrow: ArrowModel | None = None  # built on first Arrow scoring
 
     def __getstate__(self) -> dict[str, Any]:
-        # The fast transforms are derived from the preprocessors: rebuilt, never pickled.
-        return {**self.__dict__, "_fast": None}
+        # The Arrow form is derived from the preprocessors: rebuilt, never pickled.
+        return {**self.__dict__, "_arrow": None}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update({"_fast": None, **state})
+        state.pop("_fast", None)  # written by releases before the Arrow form
+        self.__dict__.update({"_arrow": None, **state})
 
     def predict_raw(self, frame: pd.DataFrame) -> np.ndarray:
         """Class probabilities (n, k) for classification, values (n,) for regression."""
@@ -65,16 +66,25 @@ class AutoMLModel:
     ) -> np.ndarray:
         """:meth:`predict_raw` on Arrow data, preprocessing replayed with numpy (the scoring
         path: no pandas frame of objects); equal to ``predict_raw(to_frame(data, schema))``."""
-        from dbt_automl.preprocess import FastTransform
-        from dbt_automl.search import PreparedFolds
+        if self._arrow is None:
+            self._arrow = self.arrow(schema)
+        return self._arrow.predict_raw_arrow(data)
 
-        if self._fast is None:
-            pres = [self.preprocessor] if self.preprocessor is not None else None
-            pres = pres or list(self.estimator.preprocessors)
-            self._fast = [FastTransform(pre, schema) for pre in pres]
-        matrices = [fast.transform(data) for fast in self._fast]
-        X = matrices[0] if self.preprocessor is not None else PreparedFolds(matrices)
-        return self._decided(self.task.predict(self.estimator, X))
+    def arrow(self, schema: FeatureSchema) -> ArrowModel:
+        """This model in its scoring form, reading Arrow data of ``schema``."""
+        from dbt_automl.preprocess import FastTransform
+
+        folds = self.preprocessor is None  # fold-bagged: one preprocessor per fold
+        pres = list(self.estimator.preprocessors) if folds else [self.preprocessor]
+        return ArrowModel(
+            [FastTransform(pre, schema) for pre in pres],
+            self.estimator,
+            folds,
+            self.task,
+            self.classes,
+            self.threshold,
+            self.calibrator,
+        )
 
     def _decided(self, raw: np.ndarray) -> np.ndarray:
         return raw if self.calibrator is None else self.calibrator.transform(raw)
@@ -86,3 +96,52 @@ class AutoMLModel:
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Predictions in the target's own values."""
         return self.labels(self.predict_raw(frame))
+
+
+class ArrowModel:
+    """A model as scoring runs it: its preprocessing replayed on Arrow data with numpy
+    (:class:`dbt_automl.preprocess.FastTransform`), then the estimator and decision rule.
+
+    Holds numpy state only when its estimator's members do (scoring swaps them for twins):
+    then it pickles, and loads, without scikit-learn.
+
+    Args:
+        transforms: one per preprocessor (one per fold when ``folds``).
+        estimator: the fitted estimator, reading one matrix, or one per fold when ``folds``.
+        folds: the estimator is fold-bagged (it reads ``PreparedFolds``).
+        task, classes, threshold, calibrator: as :class:`AutoMLModel`'s.
+    """
+
+    def __init__(
+        self,
+        transforms: list[FastTransform],
+        estimator: Any,
+        folds: bool,
+        task: Task,
+        classes: list[Any] | None,
+        threshold: float | None,
+        calibrator: Any,
+    ) -> None:
+        self.transforms = transforms
+        self.estimator = estimator
+        self.folds = folds
+        self.task = task
+        self.classes = classes
+        self.threshold = threshold
+        self.calibrator = calibrator
+
+    def matrices(self, data: pa.Table | pa.RecordBatch) -> Any:
+        """The estimator's input for ``data``: a matrix, or ``PreparedFolds``."""
+        from dbt_automl.search import PreparedFolds
+
+        matrices = [transform.transform(data) for transform in self.transforms]
+        return PreparedFolds(matrices) if self.folds else matrices[0]
+
+    def predict_raw_arrow(self, data: pa.Table | pa.RecordBatch) -> np.ndarray:
+        """Class probabilities (n, k) for classification, values (n,) for regression."""
+        raw = self.task.predict(self.estimator, self.matrices(data))
+        return raw if self.calibrator is None else self.calibrator.transform(raw)
+
+    def labels(self, raw: np.ndarray) -> np.ndarray:
+        """Turn :meth:`predict_raw_arrow` output into predictions in the target's values."""
+        return self.task.labels(raw, self.classes, self.threshold)

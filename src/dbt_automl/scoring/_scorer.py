@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from dbt_automl._model import AutoMLModel
+from dbt_automl._model import ArrowModel
 from dbt_automl.errors import RegistryError
 from dbt_automl.preprocess import FeatureSchema
-from dbt_automl.registry import Registry, load_version
+from dbt_automl.registry import Registry
 
 
 def usable_cores() -> int:
@@ -70,9 +70,9 @@ ONE_THREAD_PER_CALL = _OneThreadPerCall()
 
 @dataclass
 class Scorer:
-    """One model version: its fitted model, its metadata and its feature schema."""
+    """One model version: its scoring form, its metadata and its feature schema."""
 
-    model: AutoMLModel
+    model: ArrowModel
     metadata: dict[str, Any]
     features: FeatureSchema = field(init=False)
 
@@ -81,13 +81,12 @@ class Scorer:
 
     @classmethod
     def load(cls, path: Path) -> Scorer:
-        """The version in directory ``path`` (its checksum verified before loading), its
-        tree models compiled to native code where that pays (cached next to it)."""
+        """The version in directory ``path`` in its scoring form (built once per version and
+        cached next to it; every checksum verified before loading)."""
         from dbt_automl._log import get_logger
-        from dbt_automl.scoring._compiled import compiled
+        from dbt_automl.scoring._compiled import scoring_model
 
-        model, metadata = load_version(path)
-        return cls(compiled(model, path, get_logger()), metadata)
+        return cls(*scoring_model(path, get_logger()))
 
     @property
     def name(self) -> str:
@@ -107,7 +106,7 @@ class Scorer:
         run more computations than there are cores.
         """
         with ONE_THREAD_PER_CALL, CORE_SLOTS:
-            return self.model.predict_raw_arrow(data, self.features)
+            return self.model.predict_raw_arrow(data)
 
     def labels(self, raw: np.ndarray) -> np.ndarray:
         """Predictions in the target's own values."""

@@ -1,12 +1,16 @@
 """Scoring twins predict exactly what their library predicts: compiled trees (whose cache
-is checked) and CatBoost on one thread."""
+is checked), CatBoost on one thread, linear models as coefficients; the cached scoring
+model loads without scikit-learn and is never loaded when tampered with."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import dbt_automl
@@ -15,7 +19,9 @@ from dbt_automl.scoring import Scorer
 from dbt_automl.scoring._compiled import (
     CACHE_DIR,
     MANIFEST,
+    SCORING_FILE,
     CompiledTrees,
+    LinearTwin,
     OneThreadCatBoost,
     _members,
 )
@@ -77,4 +83,58 @@ def test_the_cache_is_reused_and_a_tampered_library_is_compiled_again(tmp_path) 
         == json.loads((library.parent / MANIFEST).read_text())["sha256"][library.name]
     )
     assert not library.read_bytes().endswith(b"tampered")
+    np.testing.assert_array_equal(again, first)
+
+
+@pytest.mark.parametrize("target", ["is_churned", "tier", "tenure_days"])
+def test_linear_members_score_as_coefficients_with_the_library_s_outputs(
+    tmp_path, target: str
+) -> None:
+    fitted, version, table = _registered(tmp_path, {"target": target, "families": ["linear"]})
+    scorer = Scorer.load(version.path)
+    assert all(isinstance(m, LinearTwin) for m in _members(scorer.model.estimator))
+    expected = fitted.model_.predict_raw_arrow(table, fitted.result_.schema)
+    np.testing.assert_allclose(scorer.raw(table), expected, rtol=0, atol=1e-12)
+
+
+LOAD_AND_SCORE = """
+import sys
+import numpy as np
+import pyarrow.parquet as pq
+from pathlib import Path
+from dbt_automl.scoring import Scorer
+
+scorer = Scorer.load(Path(sys.argv[1]))
+np.save(sys.argv[3], scorer.raw(pq.read_table(sys.argv[2])))
+heavy = sorted(set(sys.modules) & {"sklearn", "scipy.stats", "lightgbm"})
+print(",".join(heavy) or "none")
+"""
+
+
+def test_a_cached_scoring_model_loads_and_scores_without_scikit_learn(tmp_path) -> None:
+    # scikit-learn's import (scipy.stats through it) is ~1 s of every scoring process's
+    # start-up: a version whose parts all have twins must not need it.
+    settings = {"target": "is_churned", "families": ["lightgbm", "linear", "catboost"]}
+    fitted, version, table = _registered(tmp_path, settings | {"max_trials": 6})
+    Scorer.load(version.path)  # builds the cache, as the first scoring does
+    pq.write_table(table, tmp_path / "rows.parquet")
+    script = tmp_path / "score.py"
+    script.write_text(LOAD_AND_SCORE)
+    args = [version.path, tmp_path / "rows.parquet", tmp_path / "raw.npy"]
+    out = subprocess.run(
+        [sys.executable, str(script), *map(str, args)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "none", out.stdout
+    expected = fitted.model_.predict_raw_arrow(table, fitted.result_.schema)
+    np.testing.assert_allclose(np.load(tmp_path / "raw.npy"), expected, rtol=0, atol=1e-9)
+
+
+def test_a_tampered_scoring_model_is_never_loaded(tmp_path) -> None:
+    fitted, version, table = _registered(tmp_path, {"target": "is_churned"})
+    first = Scorer.load(version.path).raw(table)
+    pickled = version.path / CACHE_DIR / SCORING_FILE
+    pickled.write_bytes(pickled.read_bytes() + b"tampered")
+    again = Scorer.load(version.path).raw(table)
+    recorded = json.loads((pickled.parent / MANIFEST).read_text())["sha256"][SCORING_FILE]
+    assert sha256_of(pickled) == recorded  # rebuilt from the model file
     np.testing.assert_array_equal(again, first)
