@@ -7,13 +7,17 @@ process):
 
 - ``ceiling``: the fitted model's own predict (the libraries, no compilation) on the rows
   already preprocessed into in-memory numpy, in 1M-row chunks; only the predict is timed;
-- ``compiled``: the same with the tree members compiled (what scoring uses);
+- ``compiled``: the same with the members swapped for the scoring twins scoring uses (trees
+  compiled, CatBoost on one thread, linear models as coefficients);
 - ``python model``: ``dbt run`` of a python model calling ``dbt_automl.score`` (the node's
   time from run_results.json: read, preprocess, predict, write);
 - ``sql function``: ``dbt run`` of a table model selecting ``dbt_automl.predict(...)``;
 - ``naive``: a python model doing ``dbt.ref(...).df()`` then predicting the whole frame.
 
-    python bench/scoring.py [--rows 1000000,10000000] [--workdir DIR] [--out FILE]
+Every measurement runs ``--repeat`` times and the fastest counts: the machine is shared,
+and the same node's time moved by 28 % between three back-to-back runs.
+
+    python bench/scoring.py [--rows 1000000,10000000] [--repeat 3] [--workdir DIR] [--out FILE]
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -37,7 +42,11 @@ from sections import markers, write_section  # noqa: E402
 START, END = markers("scoring")
 PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds"]
 PATHS = ("ceiling", "compiled", "python model", "sql function", "naive")
-MEMORY_LIMIT = "300MB"
+# DuckDB keeps the blocks it reads and writes cached up to its memory limit. At 300MB that
+# cache alone grew by ~180MB between 1M and 10M rows (duckdb_memory()): 1M rows did not
+# fill it, 10M did. Below what 1M rows fill, both sizes run with the same, full cache, and
+# the peak RSS compares what scoring itself holds.
+MEMORY_LIMIT = "128MB"
 
 BENCH_MODELS = {
     "bench_rows.sql": """{{ config(materialized='table') }}
@@ -91,8 +100,7 @@ def _env(work: Path) -> dict[str, str]:
         "DBT_AUTOML_REGISTRY_PATH": str(work / "registry"),
         "DBT_AUTOML_SCORES_PATH": str(work / "scores"),
         "DBT_AUTOML_DUCKDB_PATH": str(work / "warehouse.duckdb"),
-        # DuckDB keeps what it reads and writes in its cache up to its memory limit, 80 % of
-        # RAM by default: at 10M rows that cache, not the scoring path, would be the peak.
+        # DuckDB's cache grows to its memory limit, 80 % of RAM by default: see MEMORY_LIMIT.
         "DBT_AUTOML_DUCKDB_MEMORY_LIMIT": MEMORY_LIMIT,
     }
 
@@ -152,11 +160,16 @@ def prepare(work: Path) -> None:
     (work / ".prepared").touch()
 
 
-def measure_dbt(work: Path, rows: int, node: str) -> dict:
-    """Rows/s of one scoring node over ``rows`` rows, and its dbt process's peak RSS."""
-    results, peak = _dbt(work, "run", "--select", node, "--vars", _rows_vars(rows))
-    [result] = [r for r in results["results"] if r["unique_id"].endswith("." + node)]
-    return {"rows_per_s": rows / result["execution_time"], "peak_rss_mb": peak}
+def measure_dbt(work: Path, rows: int, node: str, repeat: int) -> dict:
+    """Rows/s of one scoring node over ``rows`` rows (its fastest of ``repeat`` runs), and
+    the highest peak RSS of its dbt processes."""
+    seconds, peaks = [], []
+    for _ in range(repeat):
+        results, peak = _dbt(work, "run", "--select", node, "--vars", _rows_vars(rows))
+        [result] = [r for r in results["results"] if r["unique_id"].endswith("." + node)]
+        seconds.append(result["execution_time"])
+        peaks.append(peak)
+    return {"rows_per_s": rows / min(seconds), "peak_rss_mb": max(peaks)}
 
 
 def _rows_vars(rows: int) -> str:
@@ -164,7 +177,17 @@ def _rows_vars(rows: int) -> str:
     return json.dumps({"bench_rows": rows, "bench_copies": copies})
 
 
-def measure_models(work: Path) -> None:
+def _fastest(repeat: int, fn: Any, *args: Any) -> float:
+    """The fastest of ``repeat`` timed calls, in seconds."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn(*args)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def measure_models(work: Path, repeat: int) -> None:
     """Child process: the library's and the compiled model's predict on in-memory numpy."""
     import resource
 
@@ -189,18 +212,13 @@ def measure_models(work: Path) -> None:
     ]
     member_s = {name: [0.0, 0.0] for name, _, _ in pairs}
     for chunk in con.table("bench_rows").to_arrow_reader(1_000_000):
-        scorer.raw(chunk.slice(0, 10))  # builds the fast transforms
-        matrices = [fast.transform(chunk) for fast in scorer.model._fast or []]
-        X = matrices[0] if library.preprocessor is not None else PreparedFolds(matrices)
+        X = scorer.model.matrices(chunk)  # the same preprocessed rows for every model
+        first = X[0] if isinstance(X, PreparedFolds) else X
         for name, model in (("ceiling", library), ("compiled", scorer.model)):
-            started = time.perf_counter()
-            model.task.predict(model.estimator, X)
-            seconds[name] += time.perf_counter() - started
+            seconds[name] += _fastest(repeat, model.task.predict, model.estimator, X)
         for name, lib, twin in pairs:  # each compiled member against its own library
             for k, member in enumerate((lib, twin)):
-                started = time.perf_counter()
-                member.predict_proba(matrices[0])
-                member_s[name][k] += time.perf_counter() - started
+                member_s[name][k] += _fastest(repeat, member.predict_proba, first)
         rows += chunk.num_rows
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rates: dict = {k: {"rows_per_s": rows / s, "peak_rss_mb": peak} for k, s in seconds.items()}
@@ -208,10 +226,10 @@ def measure_models(work: Path) -> None:
     print(json.dumps(rates))
 
 
-def measure_all(work: Path, rows: int, naive_max: int) -> dict[str, dict]:
+def measure_all(work: Path, rows: int, naive_max: int, repeat: int) -> dict[str, dict]:
     """Every path over ``rows`` rows (the naive one up to ``naive_max`` rows)."""
     _dbt(work, "run", "--select", "bench_rows", "--vars", _rows_vars(rows))
-    cmd = [sys.executable, __file__, "--measure-models", str(work)]
+    cmd = [sys.executable, __file__, "--measure-models", str(work), "--repeat", str(repeat)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     found = json.loads(out.strip().splitlines()[-1])  # after any log lines
     nodes = {
@@ -222,12 +240,30 @@ def measure_all(work: Path, rows: int, naive_max: int) -> dict[str, dict]:
     for path, node in nodes.items():
         if path == "naive" and rows > naive_max:
             continue  # the whole table in pandas: see --naive-max-rows
-        found[path] = measure_dbt(work, rows, node)
+        found[path] = measure_dbt(work, rows, node, repeat)
         print(f"{rows:>11,} {path:<13} {found[path]['rows_per_s']:>12,.0f} rows/s", flush=True)
     return found
 
 
-def report(results: dict[int, dict[str, dict]], model: str) -> str:
+def measure_startup(work: Path) -> dict[str, float]:
+    """Node seconds of the python model and the SQL function on a 1,000-row table: what
+    a scoring run costs before its first row (imports, loading the model)."""
+    _dbt(work, "run", "--select", "bench_rows", "--vars", _rows_vars(1_000))
+    _dbt(work, "run", "--select", "bench_python_scores")  # builds the version's scoring cache
+    seconds = {}
+    for path, node in (
+        ("python model", "bench_python_scores"),
+        ("sql function", "bench_sql_scores"),
+    ):
+        results, _ = _dbt(work, "run", "--select", node, "--vars", _rows_vars(1_000))
+        [result] = [r for r in results["results"] if r["unique_id"].endswith("." + node)]
+        seconds[path] = result["execution_time"]
+    return seconds
+
+
+def report(
+    results: dict[int, dict[str, dict]], model: str, startup: dict[str, float], repeat: int
+) -> str:
     """The markdown section, markers included."""
     sizes = sorted(results)
     lines = [
@@ -239,8 +275,12 @@ def report(results: dict[int, dict[str, dict]], model: str) -> str:
         "size. Rows/s; ratio to the ceiling (the fitted model's own predict on the rows "
         "already preprocessed into numpy, one core); peak RSS of the measuring process. The "
         "dbt paths are the node's time in `run_results.json`: reading, preprocessing, "
-        f"predicting and writing the table; DuckDB's memory_limit is {MEMORY_LIMIT} "
-        "(`DBT_AUTOML_DUCKDB_MEMORY_LIMIT`), so its cache does not grow with the table.",
+        f"predicting and writing the table. Every figure is the fastest of {repeat} runs "
+        "(the machine is shared; peak RSS is the highest). DuckDB's memory_limit is "
+        f"{MEMORY_LIMIT} "
+        "(`DBT_AUTOML_DUCKDB_MEMORY_LIMIT`): DuckDB caches the blocks it reads and writes up to "
+        "that limit, and at 300MB the cache alone grew ~180MB from 1M to 10M rows, which 1M "
+        "rows did not fill; below what 1M rows fill, the peak compares what scoring holds.",
         "",
         "| path | " + " | ".join(f"{n:,} rows: rows/s (x ceiling), peak MB" for n in sizes) + " |",
         "| --- |" + " ---: |" * len(sizes),
@@ -263,8 +303,15 @@ def report(results: dict[int, dict[str, dict]], model: str) -> str:
             "",
             "Compiled members against their own library's predict, same rows: "
             + ", ".join(f"{name} {ratio:.2f}x" for name, ratio in members.items())
-            + " (CatBoost, linear, kNN and SVM members are not compiled).",
+            + " (CatBoost members run on one thread, linear ones as coefficients; kNN and SVM "
+            "members keep their library).",
         ]
+    lines += [
+        "",
+        "Start-up, the node's seconds on a 1,000-row table (imports, loading the model): "
+        + ", ".join(f"{path} {secs:.2f} s" for path, secs in startup.items())
+        + ".",
+    ]
     if len(sizes) > 1:
         lo, hi = sizes[0], sizes[-1]
         growth = {
@@ -303,17 +350,24 @@ def main() -> int:
         default=1_000_000,
         help="largest table the naive path loads into pandas (it holds every row at once)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of every measurement; the fastest counts (the machine is shared)",
+    )
     parser.add_argument("--measure-models", metavar="WORKDIR")
     args = parser.parse_args()
     if args.measure_models:
-        measure_models(Path(args.measure_models))
+        measure_models(Path(args.measure_models), args.repeat)
         return 0
     work = Path(args.workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     prepare(work)
     sizes = [int(r) for r in args.rows.split(",")]
-    results = {n: measure_all(work, n, args.naive_max_rows) for n in sizes}
-    section = report(results, _model_label(work))
+    startup = measure_startup(work)
+    results = {n: measure_all(work, n, args.naive_max_rows, args.repeat) for n in sizes}
+    section = report(results, _model_label(work), startup, args.repeat)
     print(section)
     write_section(Path(args.out), section, "scoring")
     return 0
