@@ -5,6 +5,8 @@ Layout (see ``docs/CONTRACTS.md``, "Demo lake")::
     <lake>/customers/customers.csv                     header row, comma separated
     <lake>/transactions/month=YYYY-MM/part-0.parquet   partition = month the row was ingested
     <lake>/app_events/app_events_YYYY-MM.json          newline-delimited JSON, one file a month
+    <lake>/branch_sales/branch_sales_YYYY.csv          header row, one file a calendar year
+    <lake>/promotions/promotions.csv                   header row, comma separated
     <lake>/_SUCCESS.json                               {scale, seed, counts, as_of, generated_at}
 
 The window is the 12 months ending at ``as_of`` = 2026-06-30. Two labels are planted:
@@ -12,6 +14,11 @@ The window is the 12 months ending at ``as_of`` = 2026-06-30. Two labels are pla
 complaints and chats, fewer products, shorter tenure, basic tier) and ``is_fraud`` (~1% of
 transactions: bursts within an hour, large for the customer, night, abroad, online, risky
 categories). Both are learnable from SQL aggregates and neither is perfectly separable.
+Branch sales (:mod:`dbt_automl.demo._sales`) are a forecasting task over a longer history,
+2024-01-01 to ``as_of``: daily units per branch x product line with weekly and yearly
+seasons, bank holidays (:mod:`dbt_automl.demo._holidays`, the definition behind
+``seeds/bank_holidays.csv``), promotions (planned ones 8 weeks past ``as_of``), a trend, a
+structural break, a late-opening branch, a discontinued series, gaps and duplicate lines.
 
 The mess is deliberate: nulls, outliers (birth years 1880/2031, incomes x50 or -1, amounts
 x100 or negative), ~1% customers exported twice (newer ``updated_at``, sometimes changed),
@@ -36,10 +43,15 @@ Types DuckDB infers (``read_csv``, ``read_parquet(..., hive_partitioning=true)``
 - app_events: event_id VARCHAR, customer_id BIGINT, event_type VARCHAR, event_at TIMESTAMP
   (ISO-8601 without offset, naive UTC like every other timestamp), device VARCHAR,
   session_seconds BIGINT, context STRUCT(app_version VARCHAR, os_version VARCHAR).
+- branch_sales: sale_date DATE, branch_id VARCHAR ('BR01'), product_line VARCHAR, units BIGINT.
+- promotions.csv: promotion_id VARCHAR, product_line VARCHAR, branch_id VARCHAR (empty, read
+  as NULL: every branch), start_date DATE, end_date DATE (inclusive), discount_pct BIGINT.
 
 Same ``scale`` and ``seed`` give byte-identical data files; only ``generated_at`` in the
-marker changes. The lake is written to a hidden sibling directory and renamed into place,
-so ``out`` is either the previous lake or the complete new one, never half of either.
+marker changes. Each part draws from its own child of the seed, so adding a part leaves the
+files of the others as they were. The lake is written to a hidden sibling directory and
+renamed into place, so ``out`` is either the previous lake or the complete new one, never
+half of either.
 
 Example:
     >>> from dbt_automl.demo import generate_lake
@@ -66,22 +78,26 @@ from dbt_automl.demo._common import (
 )
 from dbt_automl.demo._events import write_app_events
 from dbt_automl.demo._population import make_population, write_customers_csv
+from dbt_automl.demo._sales import write_branch_sales
 from dbt_automl.demo._transactions import write_transactions
 from dbt_automl.errors import DbtAutomlError
 
 #: Bumped whenever the generator's output changes, so an old lake is not mistaken as current.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MARKER = "_SUCCESS.json"
-_LAKE_ENTRIES = {"customers", "transactions", "app_events", MARKER}
+_LAKE_ENTRIES = {"customers", "transactions", "app_events", "branch_sales", "promotions", MARKER}
 
 
 @dataclass(frozen=True)
 class Scale:
-    """How big a lake is: ``customers`` and how often each one transacts (``activity``)."""
+    """How big a lake is: ``customers`` and how often each one transacts (``activity``);
+    ``branches`` x ``product_lines`` daily sales series (3-5 product lines)."""
 
     name: str
     customers: int
     activity: float = 1.0
+    branches: int = 12
+    product_lines: int = 5
 
     @property
     def merchants(self) -> int:
@@ -90,11 +106,12 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    # tiny is what the test suite generates: ~600 customers and ~20k transactions.
-    "tiny": Scale("tiny", 600, activity=0.7),
-    "small": Scale("small", 2_000),
+    # tiny is what the test suite generates: ~600 customers and ~20k transactions, and
+    # 3 branches x 3 product lines of daily sales (~7k rows).
+    "tiny": Scale("tiny", 600, activity=0.7, branches=3, product_lines=3),
+    "small": Scale("small", 2_000, branches=6),
     "default": Scale("default", 5_000),
-    "large": Scale("large", 250_000),
+    "large": Scale("large", 250_000, branches=40),
 }
 
 
@@ -142,6 +159,10 @@ class LakeSummary:
     late_transactions: int
     merchants: int
     app_events: int
+    branch_sales_rows: int
+    branch_sales_series: int
+    branches: int
+    promotions: int
     skipped: bool = False
 
     @property
@@ -158,6 +179,16 @@ class LakeSummary:
     def app_events_dir(self) -> Path:
         """Folder holding ``app_events_YYYY-MM.json``."""
         return self.root / "app_events"
+
+    @property
+    def branch_sales_dir(self) -> Path:
+        """Folder holding ``branch_sales_YYYY.csv``."""
+        return self.root / "branch_sales"
+
+    @property
+    def promotions_csv(self) -> Path:
+        """Path of ``promotions/promotions.csv``."""
+        return self.root / "promotions" / "promotions.csv"
 
     @property
     def churn_rate(self) -> float:
@@ -229,7 +260,9 @@ def _write_lake(root: Path, out: Path, spec: Scale, seed: int) -> LakeSummary:
     """Generate every file under ``root`` (to become ``out``) and say what it holds."""
     # Independent streams per part and per month: generating month by month (bounded
     # memory) then draws exactly the same numbers whatever the scale of the chunks.
-    parts = np.random.SeedSequence(seed).spawn(4)
+    # Spawning a fifth stream for branch sales leaves the first four (and their files) as
+    # they were.
+    parts = np.random.SeedSequence(seed).spawn(5)
     tx_rngs = [np.random.default_rng(s) for s in parts[2].spawn(len(MONTHS) + 1)]
     event_rngs = [np.random.default_rng(s) for s in parts[3].spawn(len(MONTHS))]
     pop = make_population(np.random.default_rng(parts[0]), spec.customers, spec.activity)
@@ -246,6 +279,9 @@ def _write_lake(root: Path, out: Path, spec: Scale, seed: int) -> LakeSummary:
         np.concatenate(tx.burst_customer),
         np.concatenate(tx.burst_start_s),
     )
+    sales = write_branch_sales(
+        np.random.default_rng(parts[4]), root, spec.branches, spec.product_lines
+    )
     return LakeSummary(
         root=out,
         scale=spec.name,
@@ -259,6 +295,10 @@ def _write_lake(root: Path, out: Path, spec: Scale, seed: int) -> LakeSummary:
         late_transactions=tx.late,
         merchants=tx.merchants,
         app_events=events,
+        branch_sales_rows=sales.rows,
+        branch_sales_series=sales.series,
+        branches=sales.branches,
+        promotions=sales.promotions,
     )
 
 
