@@ -39,6 +39,7 @@ __all__ = [
     "TrainingDataError",
     "__version__",
     "fit",
+    "forecast",
     "leaderboard",
     "score",
     "train",
@@ -84,6 +85,27 @@ def score(
     from dbt_automl.dbt import score as _score
 
     return _score(dbt, session, model, rows, batch_size, lake_path)
+
+
+def forecast(
+    dbt: Any,
+    session: Any,
+    model: duckdb.DuckDBPyRelation,
+    future: duckdb.DuckDBPyRelation | None = None,
+) -> pa.Table:
+    """The forecast table of a forecasting model's current version (``task: forecasting``):
+    one row per series and future period, with intervals; ``future`` holds the known
+    covariates of the future periods.
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.forecasting(dbt, session, model=dbt.ref("sales_forecast_model"),
+                                       future=dbt.ref("branch_sales_future_covariates"))
+    """
+    from dbt_automl.dbt._forecast import forecast as _forecast
+
+    return _forecast(dbt, session, model, future)
 
 
 def leaderboard(dbt: Any, session: Any, model: duckdb.DuckDBPyRelation) -> pa.Table:

@@ -212,3 +212,26 @@ def test_leaderboard_and_decisions_are_visible_from_sql(built_project) -> None:
         "select sum(ensemble_weight) from fraud_model_leaderboard where is_current"
     )
     assert abs(weights - 1.0) < 1e-9
+
+
+def test_the_sales_forecast_covers_every_active_series_for_its_horizon(built_project) -> None:
+    project, result = built_project
+    states = statuses(result)
+    assert states["sales_forecast_model"] == "success" and states["sales_forecast"] == "success"
+    [(series, rows, days, version)] = project.query(
+        """select count(distinct branch_id || product_line), count(*),
+                  count(distinct sale_date), max(model_version)
+           from sales_forecast"""
+    )
+    [(active,)] = project.query(
+        "select count(distinct branch_id || product_line) from branch_sales_future_covariates"
+    )
+    assert series == active and days == 28 and rows == series * 28
+    [(current, relative, coverage)] = project.query(
+        "select version, test_relative_mase, test_coverage_80 from sales_forecast_model "
+        "where is_current"
+    )
+    assert version == current
+    assert relative < 1.0 and 0 < coverage <= 1
+    [(negative,)] = project.query("select count(*) from sales_forecast where lower_80 < 0")
+    assert negative == 0  # unit sales were never negative, so neither are their bounds

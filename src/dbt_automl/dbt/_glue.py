@@ -55,6 +55,12 @@ def train(
     dbt.config.meta_get("automl"))``. When the data fingerprint and the settings equal those
     of the current version, no new version is trained: unchanged data, unchanged model.
     """
+    from dbt_automl.forecasting import is_forecasting
+
+    if is_forecasting(config):
+        from dbt_automl.dbt._forecast import train_forecast
+
+        return train_forecast(dbt, session, rows, dict(config or {}))
     log = get_logger()
     cfg = parse_config(config, model_name_of(dbt))
     registry = Registry(registry_root(cfg.registry_path))
