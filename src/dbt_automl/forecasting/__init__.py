@@ -11,16 +11,16 @@ refits; :class:`ForecastModel` is what a registry version holds and forecasts fr
 
 from __future__ import annotations
 
-from dbt_automl.forecast._config import (
+from dbt_automl.forecasting._config import (
     CANDIDATES,
     FORECAST_TASK,
     ForecastConfig,
     is_forecasting,
     parse_forecast_config,
 )
-from dbt_automl.forecast._engine import ForecastResult, train_forecaster
-from dbt_automl.forecast._model import FORECAST, ForecastModel
-from dbt_automl.forecast._panel import Panel, build_panel
+from dbt_automl.forecasting._engine import ForecastResult, train_forecaster
+from dbt_automl.forecasting._model import FORECAST, ForecastModel
+from dbt_automl.forecasting._panel import Panel, build_panel
 
 __all__ = [
     "CANDIDATES",

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dbt_automl.forecast._panel import DS, ID, Y
+from dbt_automl.forecasting._panel import DS, ID, Y
 
 CUTOFF, STEP = "cutoff", "step"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from dbt_automl.forecast._panel import DS, ID, Panel, Y
+from dbt_automl.forecasting._panel import DS, ID, Panel, Y
 
 # Lags and calendar features per base frequency: a week of days, a year of months...
 _LAGS = {

@@ -18,21 +18,22 @@ import pyarrow as pa
 
 from dbt_automl._log import Logger
 from dbt_automl.errors import TrainingDataError
-from dbt_automl.forecast import _backtest as bt
-from dbt_automl.forecast._candidates import (
+from dbt_automl.forecasting import _backtest as bt
+from dbt_automl.forecasting._candidates import (
     GLOBAL,
     STATS,
     global_forecaster,
     quiet,
     stats_forecaster,
 )
-from dbt_automl.forecast._config import ForecastConfig
-from dbt_automl.forecast._model import ForecastModel, past_lags
-from dbt_automl.forecast._panel import DS, ID, Panel, Y, build_panel
+from dbt_automl.forecasting._config import ForecastConfig
+from dbt_automl.forecasting._model import ForecastModel, past_lags
+from dbt_automl.forecasting._panel import DS, ID, Panel, Y, build_panel
 
 # Share of the budget kept for refitting the chosen candidates on the whole history.
 FINAL_FIT_SHARE = 0.25
 PILOT_SERIES = 3
+PILOT_POINTS = 200
 
 
 @dataclass
@@ -219,13 +220,17 @@ def _stats_cv(
 
 
 def _pilot_seconds(model: Any, data: pd.DataFrame, panel: Panel, cfg: ForecastConfig) -> float:
-    """Seconds one series costs to fit, timed on a few series."""
+    """Seconds one series of the panel's mean length costs to fit: timed on the last
+    PILOT_POINTS points of a few series, scaled by length (a pilot on whole long series
+    could itself eat the budget: AutoARIMA took 16 s on one 900-day series here)."""
     ids = data[ID].drop_duplicates().iloc[:PILOT_SERIES]
-    pilot = data[data[ID].isin(ids)]
+    pilot = data[data[ID].isin(ids)].groupby(ID, sort=False).tail(PILOT_POINTS)
     started = time.perf_counter()
     with quiet():
         stats_forecaster([model], panel.freq, 1).forecast(df=pilot, h=cfg.horizon)
-    return (time.perf_counter() - started) / max(len(ids), 1)
+    per_series = (time.perf_counter() - started) / max(len(ids), 1)
+    mean_length = len(data) / max(data[ID].nunique(), 1)
+    return per_series * max(1.0, mean_length / PILOT_POINTS)
 
 
 def _global_cv(

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from dbt_automl._log import Logger
-from dbt_automl.forecast._backtest import Strategy
-from dbt_automl.forecast._candidates import GLOBAL, quiet
-from dbt_automl.forecast._config import ForecastConfig
-from dbt_automl.forecast._panel import DS, ID, Y
+from dbt_automl.forecasting._backtest import Strategy
+from dbt_automl.forecasting._candidates import GLOBAL, quiet
+from dbt_automl.forecasting._config import ForecastConfig
+from dbt_automl.forecasting._panel import DS, ID, Y
 
 FORECAST = "forecast"
 

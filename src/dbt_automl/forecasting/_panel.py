@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from dbt_automl._log import Logger
 from dbt_automl.errors import TrainingDataError
-from dbt_automl.forecast._config import ForecastConfig
+from dbt_automl.forecasting._config import ForecastConfig
 
 ID, DS, Y = "unique_id", "ds", "y"
 SEPARATOR = " | "

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from dbt_automl.forecast import ForecastConfig, parse_forecast_config
+from dbt_automl.forecasting import ForecastConfig, parse_forecast_config
 
 
 def daily_sales(

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dbt_automl.forecast import train_forecaster
-from tests.unit.forecast.conftest import config, daily_sales, table_of
+from dbt_automl.forecasting import train_forecaster
+from tests.unit.forecasting.conftest import config, daily_sales, table_of
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from dbt_automl.errors import ConfigError, TrainingDataError
-from dbt_automl.forecast import build_panel, parse_forecast_config
-from tests.unit.forecast.conftest import config, daily_sales, table_of
+from dbt_automl.forecasting import build_panel, parse_forecast_config
+from tests.unit.forecasting.conftest import config, daily_sales, table_of
 
 
 def test_a_missing_time_column_names_the_model_the_column_and_the_fix(log) -> None:
