@@ -56,8 +56,11 @@ def train_forecaster(table: pa.Table, cfg: ForecastConfig, log: Logger) -> Forec
         TrainingDataError: the history cannot be forecast (see :func:`build_panel`).
     """
     started = time.perf_counter()
-    deadline = started + cfg.time_budget_s
     panel = build_panel(table, cfg, log)
+    _import_libraries()
+    # The budget is the search's: reading the panel and importing the libraries (~1.5 s)
+    # come before it, as the supervised engine's preparation does.
+    deadline = time.perf_counter() + cfg.time_budget_s
     frame = past_lags(panel.frame, cfg)
     fallback = set(panel.short) | set(panel.constant)
     forecast_ids = panel.ids(excluding=sorted(fallback))
@@ -119,6 +122,11 @@ def train_forecaster(table: pa.Table, cfg: ForecastConfig, log: Logger) -> Forec
         n_rows=len(panel.frame),
         duration_s=time.perf_counter() - started,
     )
+
+
+def _import_libraries() -> None:
+    import mlforecast  # noqa: F401
+    import statsforecast  # noqa: F401
 
 
 def _timed(seconds: Any) -> bool:
@@ -206,6 +214,8 @@ def _stats_cv(
     if model is None:
         return "does not apply to this frequency or these lengths"
     data = history[[ID, DS, Y]]
+    if name != "seasonal_naive" and left <= 0:
+        return "no budget left"
     if name != "seasonal_naive":
         estimate = _pilot_seconds(model, data, panel, cfg) * history[ID].nunique() * 2
         if estimate > left:
