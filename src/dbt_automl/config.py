@@ -54,7 +54,12 @@ class AutomlConfig:
         return ConfigError(message, fix, model=self.model_name, key=key)
 
 
-def _as_tuple(value: Any, key: str, model_name: str) -> tuple[str, ...]:
+def as_names(value: Any, key: str, model_name: str) -> tuple[str, ...]:
+    """A ``meta.automl`` value naming one column or several, as a tuple.
+
+    Raises:
+        ConfigError: it is neither a name nor a list of names.
+    """
     if value is None:
         return ()
     if isinstance(value, str):
@@ -115,12 +120,12 @@ def parse_config(raw: Mapping[str, Any] | None, model_name: str) -> AutomlConfig
         metric=raw.get("metric"),
         time_budget_s=_budget(raw, model_name),
         max_trials=int(raw["max_trials"]) if raw.get("max_trials") is not None else None,
-        id_columns=_as_tuple(raw.get("id_columns"), "id_columns", model_name),
-        exclude=_as_tuple(raw.get("exclude"), "exclude", model_name),
+        id_columns=as_names(raw.get("id_columns"), "id_columns", model_name),
+        exclude=as_names(raw.get("exclude"), "exclude", model_name),
         seed=int(_number(raw, "seed", 42, model_name)),
         test_size=_number(raw, "test_size", 0.2, model_name),
         max_train_rows=int(_number(raw, "max_train_rows", 1_000_000, model_name)),
-        families=_as_tuple(raw.get("families"), "families", model_name) or FAMILY_NAMES,
+        families=as_names(raw.get("families"), "families", model_name) or FAMILY_NAMES,
         positive_class=raw.get("positive_class"),
         registry_path=raw.get("registry_path"),
         n_jobs=int(_number(raw, "n_jobs", 1, model_name)),

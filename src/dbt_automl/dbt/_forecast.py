@@ -8,7 +8,6 @@ trained-model table, and a forecast table that downstream SQL ``ref()``s.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ import pyarrow as pa
 
 from dbt_automl._log import get_logger
 from dbt_automl.dbt._relations import column_types, fingerprint
+from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.errors import RegistryError
 from dbt_automl.forecasting import (
     FORECAST,
@@ -29,9 +29,9 @@ from dbt_automl.forecasting import (
     parse_forecast_config,
 )
 from dbt_automl.registry import (
-    FORMAT_VERSION,
     ModelVersion,
     Registry,
+    config_hash,
     library_versions,
     load_version,
     locate_version,
@@ -48,7 +48,7 @@ def train_forecast(
 
     Unchanged data (fingerprint) and settings reuse the current version.
     """
-    from dbt_automl.dbt._glue import model_name_of
+    from dbt_automl.dbt._glue import model_name_of, unchanged
     from dbt_automl.forecasting import train_forecaster
 
     log = get_logger()
@@ -56,7 +56,7 @@ def train_forecast(
     registry = Registry(registry_root(cfg.registry_path))
     n_rows, data_fp = fingerprint(rows)
     current = registry.current(cfg.model_name)
-    if current is not None and _unchanged(current, cfg, data_fp):
+    if current is not None and unchanged(current, cfg, data_fp):
         log.info(
             f"{cfg.model_name}: data and settings unchanged since v{current.version}; "
             "reusing it (change the data or meta.automl to retrain)"
@@ -67,19 +67,6 @@ def train_forecast(
     version = registry.register(cfg.model_name, result.model, metadata)  # type: ignore[arg-type]
     log.info(f"{cfg.model_name}: registered v{version.version} at {version.path}")
     return forecast_versions_table(registry, cfg)
-
-
-def _config_hash(cfg: ForecastConfig) -> str:
-    return hashlib.sha256(json.dumps(cfg.raw, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _unchanged(current: ModelVersion, cfg: ForecastConfig, data_fp: str) -> bool:
-    meta = current.metadata
-    return (
-        meta["format_version"] == FORMAT_VERSION
-        and meta["data"]["fingerprint"] == data_fp
-        and meta["config_hash"] == _config_hash(cfg)
-    )
 
 
 def _metadata(
@@ -105,7 +92,7 @@ def _metadata(
         "n_series": len(model.keys),
         "data": {**data, "train_rows": result.n_rows},
         "config": dict(cfg.raw),
-        "config_hash": _config_hash(cfg),
+        "config_hash": config_hash(cfg),
         "time_budget_s": cfg.time_budget_s,
         "strategy": {"name": model.strategy.name, "default": model.strategy.default},
         "leaderboard": result.leaderboard,
@@ -119,12 +106,7 @@ def _metadata(
 
 def _versions_schema(levels: list[int]) -> pa.Schema:
     head = [
-        ("model_name", pa.string()),
-        ("version", pa.int32()),
-        ("is_current", pa.bool_()),
-        ("task", pa.string()),
-        ("target", pa.string()),
-        ("metric", pa.string()),
+        *VERSION_KEYS,
         ("time_column", pa.string()),
         ("series_columns", pa.string()),
         ("frequency", pa.string()),
@@ -140,11 +122,7 @@ def _versions_schema(levels: list[int]) -> pa.Schema:
         ("n_series", pa.int32()),
         ("train_rows", pa.int64()),
         ("last_period", pa.timestamp("us")),
-        ("duration_s", pa.float64()),
-        ("trained_at", pa.timestamp("us")),
-        ("data_fingerprint", pa.string()),
-        ("artifact_path", pa.string()),
-        ("sha256", pa.string()),
+        *VERSION_PROVENANCE,
         ("leaderboard", pa.string()),
         ("series_metrics", pa.string()),
         ("decisions", pa.string()),

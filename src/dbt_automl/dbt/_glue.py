@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -37,6 +37,9 @@ from dbt_automl.registry import (
     registry_root,
 )
 from dbt_automl.scoring import Scorer, check_rows, output_schema, score_batches
+
+if TYPE_CHECKING:
+    from dbt_automl.forecasting import ForecastConfig
 
 SCORE_BATCH_ROWS = 50_000
 
@@ -67,7 +70,7 @@ def train(
     check_columns(rows, cfg)
     n_rows, data_fp = fingerprint(rows)
     current = registry.current(cfg.model_name)
-    if current is not None and _unchanged(current, cfg, data_fp):
+    if current is not None and unchanged(current, cfg, data_fp):
         log.info(
             f"{cfg.model_name}: data and settings unchanged since v{current.version}; "
             "reusing it (change the data or meta.automl to retrain)"
@@ -85,7 +88,7 @@ def train(
     return versions_table(registry, cfg.model_name)
 
 
-def _unchanged(current: ModelVersion, cfg: AutomlConfig, data_fp: str) -> bool:
+def unchanged(current: ModelVersion, cfg: AutomlConfig | ForecastConfig, data_fp: str) -> bool:
     """Same data, same settings, and a version this release can load."""
     meta = current.metadata
     return (

@@ -19,14 +19,26 @@ from dbt_automl.registry import (
 )
 from dbt_automl.tasks import task_named
 
-# The trained-model table's columns, around the task's own `test_<metric>` columns.
-_HEAD = [
+# Columns every trained-model table starts with, whatever the task.
+VERSION_KEYS = [
     ("model_name", pa.string()),
     ("version", pa.int32()),
     ("is_current", pa.bool_()),
     ("task", pa.string()),
     ("target", pa.string()),
     ("metric", pa.string()),
+]
+# ...and where each version came from.
+VERSION_PROVENANCE = [
+    ("duration_s", pa.float64()),
+    ("trained_at", pa.timestamp("us")),
+    ("data_fingerprint", pa.string()),
+    ("artifact_path", pa.string()),
+    ("sha256", pa.string()),
+]
+# The trained-model table's columns, around the task's own `test_<metric>` columns.
+_HEAD = [
+    *VERSION_KEYS,
     ("family", pa.string()),
     ("params", pa.string()),
     ("cv_score", pa.float64()),
@@ -39,11 +51,7 @@ _TAIL = [
     ("n_trials", pa.int32()),
     # CPU cost of the chosen model measured after training, preprocessing included.
     ("expected_rows_per_s", pa.float64()),
-    ("duration_s", pa.float64()),
-    ("trained_at", pa.timestamp("us")),
-    ("data_fingerprint", pa.string()),
-    ("artifact_path", pa.string()),
-    ("sha256", pa.string()),
+    *VERSION_PROVENANCE,
     # Everything the engine decided, as JSON: dropped columns and why, encodings, sampling,
     # validation scheme, ensemble members, calibration and threshold with their reasons.
     ("decisions", pa.string()),

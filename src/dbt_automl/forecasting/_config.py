@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbt_automl.config import MAX_BUDGET_ENV
+from dbt_automl.config import MAX_BUDGET_ENV, as_names
 from dbt_automl.errors import ConfigError
 
 FORECAST_TASK = "forecasting"
@@ -106,19 +106,7 @@ def parse_forecast_config(raw: Mapping[str, Any], model_name: str) -> ForecastCo
 
 
 def _names(raw: Mapping[str, Any], key: str, model_name: str) -> tuple[str, ...]:
-    value = raw.get(key)
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    raise ConfigError(
-        f"expected a name or a list of names, got {value!r}",
-        f"write e.g. `{key}: [branch_id]`",
-        model=model_name,
-        key=key,
-    )
+    return as_names(raw.get(key), key, model_name)
 
 
 def _int(raw: Mapping[str, Any], key: str, model_name: str, default: int | None = None) -> int:

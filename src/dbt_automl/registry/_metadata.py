@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dbt_automl.config import AutomlConfig
     from dbt_automl.engine import TrainResult
+    from dbt_automl.forecasting import ForecastConfig
 
 LIBRARIES = (
     "dbt-automl",
@@ -24,7 +25,7 @@ LIBRARIES = (
 )
 
 
-def config_hash(cfg: AutomlConfig) -> str:
+def config_hash(cfg: AutomlConfig | ForecastConfig) -> str:
     """SHA-256 of the model's ``meta.automl`` settings as written (key order ignored)."""
     return hashlib.sha256(json.dumps(cfg.raw, sort_keys=True, default=str).encode()).hexdigest()
 
