@@ -50,6 +50,13 @@ EXPECTED_FAILURES = {
     "multiclass_predictions_loose_tolerance__fails": 3,
     "regression_predictions_are_valid": 0,
     "regression_predictions_with_errors__fails": 2,
+    "sales_forecast_beats_seasonal_naive": 0,
+    "sales_forecast_coverage_80_near_level": 0,
+    "sales_forecast_halves_seasonal_naive__fails": 1,
+    "sales_forecast_coverage_80_tight_band__fails": 1,
+    "sales_forecast_is_complete": 0,
+    "sales_forecast_with_gaps__fails": 2,
+    "sales_forecast_longer_horizon__fails": 3,
 }
 
 # What the stored failing rows say (`failure` column), in any order.
@@ -73,6 +80,18 @@ EXPECTED_FAILURE_TEXTS = {
         "probabilities sum to 1.1, not 1 (tolerance 1e-06): {false=0.5, true=0.6}",
     ],
     "regression_predictions_with_errors__fails": ["duplicate key: 2 rows", "prediction is null"],
+    "sales_forecast_halves_seasonal_naive__fails": [
+        "test_relative_mase of sales_forecast_model v2 = 0.65 is above max_value 0.5",
+    ],
+    "sales_forecast_with_gaps__fails": [
+        "series has 2 rows on 2 distinct periods; expected 3 of each",
+        "series has 4 rows on 3 distinct periods; expected 3 of each",
+    ],
+    "sales_forecast_longer_horizon__fails": [
+        "series has 3 rows on 3 distinct periods; expected 4 of each",
+        "series has 3 rows on 3 distinct periods; expected 4 of each",
+        "the series cover 3 distinct periods between them; expected the same 4 for all",
+    ],
 }
 
 

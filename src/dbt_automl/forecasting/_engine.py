@@ -301,7 +301,7 @@ def _final_fit(
         scale=scale.to_dict(),
         fallback_values={uid: float(last[uid]) for uid in [*panel.short, *panel.constant]},
         non_negative=set(panel.non_negative),
-        past_tail=_past_tail(frame, cfg),
+        past_tail=_past_tail(panel.frame, cfg),
     )
 
 

@@ -104,3 +104,22 @@ def test_a_candidate_that_does_not_fit_the_budget_is_skipped_saying_so(
         result = train_forecaster(table_of(daily_sales(branches=2)), cfg, logging.getLogger())
     assert "arima" in result.decisions["skipped"]
     assert "candidate arima" in caplog.text and "skipped" in caplog.text
+
+
+def test_past_covariates_enter_through_their_value_one_horizon_back() -> None:
+    frame = daily_sales(branches=1, days=200)
+    cfg = config(past_covariates=["promo"], candidates=["seasonal_naive", "lightgbm"])
+    log = logging.getLogger("forecast")
+    result = train_forecaster(table_of(frame), cfg, log)
+    model = result.model
+    future = model.future_frame(None, log)
+    assert future is not None and "promo__lag14" in future.columns
+    last = (
+        frame[frame["branch_id"] == "BR0"]
+        .groupby("product_line")["promo"]
+        .apply(lambda s: s.iloc[-14:].to_numpy())
+    )
+    cards = future[future["unique_id"] == "BR0 | cards"]["promo__lag14"].to_numpy()
+    np.testing.assert_array_equal(cards, last["cards"])  # the last 14 known values, in order
+    forecast = model.predict(None, log)
+    assert len(forecast) == 2 * 14 and forecast["forecast"].notna().all()
