@@ -19,6 +19,13 @@ def test_summary_reports_models_and_prediction_tables(tmp_path: Path, capsys) ->
                    '/x/model.joblib' as artifact_path, 'abc' as sha256"""
         )
         con.execute(
+            """create table sales_forecast_model as select 'sales_forecast_model' as model_name,
+                   2 as version, true as is_current, 'lightgbm+ets' as members,
+                   30.0 as duration_s, 0.71 as test_mase, 0.65 as test_relative_mase,
+                   0.81 as test_coverage_80, '/x/model.joblib' as artifact_path,
+                   'def' as sha256"""
+        )
+        con.execute(
             """create table churn_scores as select range as customer_id, true as prediction,
                    3 as model_version, now() as scored_at from range(7)"""
         )
@@ -26,6 +33,10 @@ def test_summary_reports_models_and_prediction_tables(tmp_path: Path, capsys) ->
     out = capsys.readouterr().out
     assert "model churn_model v3: lightgbm, roc_auc=0.910, pr_auc=0.700, f1=0.600" in out
     assert "predictions churn_scores: 7 rows" in out
+    assert (
+        "model sales_forecast_model v2: lightgbm+ets, mase=0.710, relative_mase=0.650, "
+        "coverage_80=0.810" in out
+    )
 
 
 def test_summary_without_warehouse_says_how_to_fix(tmp_path: Path, capsys) -> None:

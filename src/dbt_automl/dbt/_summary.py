@@ -6,7 +6,17 @@ from pathlib import Path
 
 import duckdb
 
-METRIC_COLUMNS = ("test_roc_auc", "test_pr_auc", "test_f1", "test_rmse", "test_r2")
+METRIC_COLUMNS = (
+    "test_roc_auc",
+    "test_pr_auc",
+    "test_f1",
+    "test_rmse",
+    "test_r2",
+    # forecasting: the backtest
+    "test_mase",
+    "test_relative_mase",
+    "test_coverage_80",
+)
 
 
 def _model_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -47,7 +57,9 @@ def _model_line(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """``model <name> v<N>: <family>, <metrics> (<seconds>s)`` for the current version."""
     present = set(con.table(table).columns)
     shown = [c for c in METRIC_COLUMNS if c in present]  # each task has its own metrics
-    cols = ", ".join(("model_name", "version", "family", "duration_s", *shown))
+    # What made the model: the family (supervised) or the candidates combined (forecasting).
+    made_by = "family" if "family" in present else "members"
+    cols = ", ".join(("model_name", "version", made_by, "duration_s", *shown))
     row = con.sql(f'select {cols} from "{table}" where is_current').fetchall()
     if not row:
         return None
