@@ -12,7 +12,7 @@ from dbt_automl._log import Logger
 from dbt_automl.forecasting._backtest import Strategy
 from dbt_automl.forecasting._candidates import GLOBAL, quiet
 from dbt_automl.forecasting._config import ForecastConfig
-from dbt_automl.forecasting._panel import DS, ID, Y
+from dbt_automl.forecasting._panel import DS, ID, Y, series_ids
 
 FORECAST = "forecast"
 
@@ -104,13 +104,7 @@ class ForecastModel:
             )
             return pd.DataFrame(columns=columns)
         frame = future.copy()
-        if cfg.series_columns:
-            uid = frame[cfg.series_columns[0]].astype("string").fillna("")
-            for column in cfg.series_columns[1:]:
-                uid = uid + " | " + frame[column].astype("string").fillna("")
-            frame[ID] = uid.to_numpy(dtype=object)
-        else:
-            frame[ID] = "all"
+        frame[ID] = series_ids([frame[c] for c in cfg.series_columns], len(frame))
         frame[DS] = pd.to_datetime(frame[cfg.time_column])
         for column in cfg.known_covariates:
             if column not in frame.columns:

@@ -114,18 +114,10 @@ def _long_frame(table: pa.Table, cfg: ForecastConfig) -> pd.DataFrame:
     frame[Y] = _numbers(table.column(cfg.target), cfg, cfg.target, "target")
     for name in (*cfg.known_covariates, *cfg.past_covariates):
         frame[name] = _numbers(table.column(name), cfg, name, "known_covariates")
-    if cfg.series_columns:
-        parts = [
-            table.column(c).to_pandas().astype("string").fillna("") for c in cfg.series_columns
-        ]
-        uid = parts[0]
-        for part in parts[1:]:
-            uid = uid + SEPARATOR + part
-        frame[ID] = uid.to_numpy(dtype=object)
-        for column in cfg.series_columns:
-            frame[f"__key__{column}"] = table.column(column).to_pandas()
-    else:
-        frame[ID] = "all"
+    keys = {c: table.column(c).to_pandas() for c in cfg.series_columns}
+    frame[ID] = series_ids([keys[c] for c in cfg.series_columns], len(frame))
+    for column, values in keys.items():
+        frame[f"__key__{column}"] = values
     missing_time = frame[DS].isna()
     if missing_time.any():
         # A row without a time cannot be placed: dropped, and counted in the decisions.
@@ -140,8 +132,16 @@ def _long_frame(table: pa.Table, cfg: ForecastConfig) -> pd.DataFrame:
     return frame
 
 
-def _text(column: pa.ChunkedArray) -> pd.Series:
-    return column.to_pandas().astype("string").fillna("")
+def series_ids(columns: list[pd.Series], n_rows: int) -> np.ndarray:
+    """Each row's series id: its series column values joined by SEPARATOR (``all`` when
+    there are no series columns). Training and the future covariates share it, so their
+    rows meet."""
+    if not columns:
+        return np.full(n_rows, "all", dtype=object)
+    uid = columns[0].astype("string").fillna("")
+    for part in columns[1:]:
+        uid = uid + SEPARATOR + part.astype("string").fillna("")
+    return uid.to_numpy(dtype=object)
 
 
 def _timestamps(column: pa.ChunkedArray, cfg: ForecastConfig) -> pd.Series:
