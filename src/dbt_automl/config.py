@@ -74,6 +74,63 @@ def as_names(value: Any, key: str, model_name: str) -> tuple[str, ...]:
     )
 
 
+def whole_number(raw: Mapping[str, Any], key: str, model_name: str, default: int) -> int:
+    """A ``meta.automl`` value that must be a whole number (``default`` when absent).
+
+    Raises:
+        ConfigError: it is not a whole number.
+    """
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
+        raise ConfigError(
+            f"expected a whole number, got {value!r}",
+            f"write e.g. `{key}: {default}`",
+            model=model_name,
+            key=key,
+        )
+    return int(value)
+
+
+def check_keys(
+    raw: Mapping[str, Any],
+    known: set[str],
+    task: str,
+    model_name: str,
+    required: Mapping[str, str],
+) -> None:
+    """Refuse unknown keys and missing required ones for a task's ``meta.automl`` block.
+
+    ``required`` maps each required key to an example value for the fix.
+
+    Raises:
+        ConfigError: a key is unknown, or a required key is missing or empty.
+    """
+    unknown = sorted(set(raw) - known - {"task"})
+    if unknown:
+        raise ConfigError(
+            f"unknown key(s) {unknown} for task: {task}",
+            f"use only {sorted(known | {'task'})}",
+            model=model_name,
+        )
+    for key, example in required.items():
+        if raw.get(key) in (None, "", [], ()):
+            raise ConfigError(
+                f"missing (task: {task} needs {', '.join(required)})",
+                f"add e.g. `{key}: {example}`",
+                model=model_name,
+                key=key,
+            )
+
+
+def time_budget(raw: Mapping[str, Any], model_name: str) -> float:
+    """``time_budget_s`` in seconds (default 60), capped by ``DBT_AUTOML_MAX_TIME_BUDGET_S``.
+
+    Raises:
+        ConfigError: it is not a number > 0.
+    """
+    return _budget(raw, model_name)
+
+
 def _number(raw: Mapping[str, Any], key: str, default: float, model_name: str) -> float:
     value = raw.get(key, default)
     try:

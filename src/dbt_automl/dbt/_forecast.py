@@ -17,26 +17,18 @@ import pandas as pd
 import pyarrow as pa
 
 from dbt_automl._log import get_logger
-from dbt_automl.dbt._relations import column_types, fingerprint
+from dbt_automl.dbt._relations import column_types
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
+from dbt_automl.dbt._tasks import common_row, train_or_reuse, version_metadata, versions_of
 from dbt_automl.errors import RegistryError
 from dbt_automl.forecasting import (
     FORECAST,
-    FORECAST_TASK,
     ForecastConfig,
     ForecastModel,
     ForecastResult,
     parse_forecast_config,
 )
-from dbt_automl.registry import (
-    ModelVersion,
-    Registry,
-    config_hash,
-    library_versions,
-    load_version,
-    locate_version,
-    registry_root,
-)
+from dbt_automl.registry import ModelVersion, Registry, load_version, locate_version
 
 METRICS = ("mase", "relative_mase", "smape", "rmse", "seasonal_naive_mase")
 
@@ -48,25 +40,18 @@ def train_forecast(
 
     Unchanged data (fingerprint) and settings reuse the current version.
     """
-    from dbt_automl.dbt._glue import model_name_of, unchanged
-    from dbt_automl.forecasting import train_forecaster
+    from dbt_automl.dbt._glue import model_name_of
 
-    log = get_logger()
     cfg = parse_forecast_config(config, model_name_of(dbt))
-    registry = Registry(registry_root(cfg.registry_path))
-    n_rows, data_fp = fingerprint(rows)
-    current = registry.current(cfg.model_name)
-    if current is not None and unchanged(current, cfg, data_fp):
-        log.info(
-            f"{cfg.model_name}: data and settings unchanged since v{current.version}; "
-            "reusing it (change the data or meta.automl to retrain)"
-        )
-        return forecast_versions_table(registry, cfg)
-    result = train_forecaster(rows.to_arrow_table(), cfg, log)
-    metadata = _metadata(cfg, result, column_types(rows), {"rows": n_rows, "fingerprint": data_fp})
-    version = registry.register(cfg.model_name, result.model, metadata)  # type: ignore[arg-type]
-    log.info(f"{cfg.model_name}: registered v{version.version} at {version.path}")
-    return forecast_versions_table(registry, cfg)
+
+    def fit(_current: ModelVersion | None, n_rows: int, data_fp: str) -> tuple[Any, dict]:
+        from dbt_automl.forecasting import train_forecaster
+
+        result = train_forecaster(rows.to_arrow_table(), cfg, get_logger())
+        data = {"rows": n_rows, "fingerprint": data_fp, "train_rows": result.n_rows}
+        return result.model, _metadata(cfg, result, column_types(rows), data)
+
+    return train_or_reuse(rows, cfg, fit, lambda registry: forecast_versions_table(registry, cfg))
 
 
 def _metadata(
@@ -75,33 +60,28 @@ def _metadata(
     model = result.model
     per_series = result.per_series.reset_index().rename(columns={"index": "unique_id"})
     per_series.insert(0, "series", [model.keys.get(u, {}) for u in per_series["unique_id"]])
-    return {
-        "created_at": datetime.now(UTC).isoformat(),
-        "task": FORECAST_TASK,
-        "target": cfg.target,
-        "metric": "mase",
-        "time_column": cfg.time_column,
-        "series_columns": [{"name": c, "duckdb_type": types[c]} for c in cfg.series_columns],
-        "time_type": types[cfg.time_column],
-        "frequency": model.freq,
-        "horizon": cfg.horizon,
-        "levels": list(cfg.levels),
-        "known_covariates": list(cfg.known_covariates),
-        "past_covariates": list(cfg.past_covariates),
-        "last_period": str(model.last),
-        "n_series": len(model.keys),
-        "data": {**data, "train_rows": result.n_rows},
-        "config": dict(cfg.raw),
-        "config_hash": config_hash(cfg),
-        "time_budget_s": cfg.time_budget_s,
-        "strategy": {"name": model.strategy.name, "default": model.strategy.default},
-        "leaderboard": result.leaderboard,
-        "decisions": result.decisions,
-        "metrics": {"backtest": result.metrics},
-        "series_metrics": json.loads(per_series.to_json(orient="records")),
-        "duration_s": result.duration_s,
-        "versions": library_versions(),
-    }
+    return version_metadata(
+        cfg,
+        data,
+        result.duration_s,
+        target=cfg.target,
+        metric="mase",
+        time_column=cfg.time_column,
+        series_columns=[{"name": c, "duckdb_type": types[c]} for c in cfg.series_columns],
+        time_type=types[cfg.time_column],
+        frequency=model.freq,
+        horizon=cfg.horizon,
+        levels=list(cfg.levels),
+        known_covariates=list(cfg.known_covariates),
+        past_covariates=list(cfg.past_covariates),
+        last_period=str(model.last),
+        n_series=len(model.keys),
+        strategy={"name": model.strategy.name, "default": model.strategy.default},
+        leaderboard=result.leaderboard,
+        decisions=result.decisions,
+        metrics={"backtest": result.metrics},
+        series_metrics=json.loads(per_series.to_json(orient="records")),
+    )
 
 
 def _versions_schema(levels: list[int]) -> pa.Schema:
@@ -132,22 +112,17 @@ def _versions_schema(levels: list[int]) -> pa.Schema:
 
 def forecast_versions_table(registry: Registry, cfg: ForecastConfig) -> pa.Table:
     """Every registered version of a forecasting model, the newest current."""
-    versions = registry.versions(cfg.model_name)
-    levels = sorted({lv for v in versions for lv in v.metadata.get("levels", [])})
-    rows = [_version_row(v, v is versions[-1]) for v in versions]
-    return pa.Table.from_pylist(rows, schema=_versions_schema(levels))
+    levels = sorted(
+        {lv for v in registry.versions(cfg.model_name) for lv in v.metadata.get("levels", [])}
+    )
+    return versions_of(registry, cfg.model_name, _versions_schema(levels), _version_row)
 
 
 def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
     meta = version.metadata
     backtest = meta["metrics"]["backtest"]
     return {
-        "model_name": version.model_name,
-        "version": version.version,
-        "is_current": is_current,
-        "task": meta["task"],
-        "target": meta["target"],
-        "metric": meta["metric"],
+        **common_row(version, is_current),
         "time_column": meta["time_column"],
         "series_columns": json.dumps([c["name"] for c in meta["series_columns"]]),
         "frequency": meta["frequency"],
@@ -159,11 +134,6 @@ def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
         "n_series": meta["n_series"],
         "train_rows": meta["data"]["train_rows"],
         "last_period": pd.Timestamp(meta["last_period"]).to_pydatetime(),
-        "duration_s": meta["duration_s"],
-        "trained_at": datetime.fromisoformat(meta["created_at"]).replace(tzinfo=None),
-        "data_fingerprint": meta["data"]["fingerprint"],
-        "artifact_path": meta["artifact"]["path"],
-        "sha256": meta["artifact"]["sha256"],
         "leaderboard": json.dumps(meta["leaderboard"], default=str),
         "series_metrics": json.dumps(meta["series_metrics"], default=str),
         "decisions": json.dumps(meta["decisions"], sort_keys=True, default=str),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -42,6 +43,13 @@ if TYPE_CHECKING:
     from dbt_automl.forecasting import ForecastConfig
 
 SCORE_BATCH_ROWS = 50_000
+# Tasks with their own glue module: `task:` value -> (module, train function).
+TASK_TRAINERS = {
+    "forecasting": ("dbt_automl.dbt._forecast", "train_forecast"),
+    "clustering": ("dbt_automl.dbt._segments", "train_segments"),
+    "anomaly": ("dbt_automl.dbt._anomaly", "train_detector"),
+    "recommendation": ("dbt_automl.dbt._recommend", "train_recommender"),
+}
 
 
 def model_name_of(dbt: Any) -> str:
@@ -58,12 +66,11 @@ def train(
     dbt.config.meta_get("automl"))``. When the data fingerprint and the settings equal those
     of the current version, no new version is trained: unchanged data, unchanged model.
     """
-    from dbt_automl.forecasting import is_forecasting
-
-    if is_forecasting(config):
-        from dbt_automl.dbt._forecast import train_forecast
-
-        return train_forecast(dbt, session, rows, dict(config or {}))
+    task = (config or {}).get("task")
+    if task in TASK_TRAINERS:
+        module, function = TASK_TRAINERS[task]
+        trainer = getattr(importlib.import_module(module), function)
+        return trainer(dbt, session, rows, dict(config or {}))
     log = get_logger()
     cfg = parse_config(config, model_name_of(dbt))
     registry = Registry(registry_root(cfg.registry_path))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbt_automl.config import MAX_BUDGET_ENV, as_names
+from dbt_automl.config import as_names, check_keys, time_budget, whole_number
 from dbt_automl.errors import ConfigError
 
 FORECAST_TASK = "forecasting"
@@ -67,21 +66,8 @@ def parse_forecast_config(raw: Mapping[str, Any], model_name: str) -> ForecastCo
         ConfigError: a key is unknown or missing, or a value is out of range.
     """
     known = {f for f in ForecastConfig.__dataclass_fields__ if f not in ("model_name", "raw")}
-    unknown = sorted(set(raw) - known - {"task"})
-    if unknown:
-        raise ConfigError(
-            f"unknown key(s) {unknown} for task: forecasting",
-            f"use only {sorted(known | {'task'})}",
-            model=model_name,
-        )
-    for key, example in (("target", "units"), ("time_column", "sale_date"), ("horizon", "28")):
-        if raw.get(key) in (None, ""):
-            raise ConfigError(
-                "missing (forecasting needs target, time_column and horizon)",
-                f"add e.g. `{key}: {example}`",
-                model=model_name,
-                key=key,
-            )
+    required = {"target": "units", "time_column": "sale_date", "horizon": "28"}
+    check_keys(raw, known, FORECAST_TASK, model_name, required)
     cfg = ForecastConfig(
         model_name=model_name,
         target=str(raw["target"]),
@@ -95,7 +81,7 @@ def parse_forecast_config(raw: Mapping[str, Any], model_name: str) -> ForecastCo
         backtest_windows=_int(raw, "backtest_windows", model_name, 3),
         candidates=_names(raw, "candidates", model_name) or CANDIDATES,
         fill_missing=str(raw.get("fill_missing", "interpolate")),
-        time_budget_s=_budget(raw, model_name),
+        time_budget_s=time_budget(raw, model_name),
         seed=_int(raw, "seed", model_name, 42),
         registry_path=raw.get("registry_path"),
         n_jobs=_int(raw, "n_jobs", model_name, 1),
@@ -109,16 +95,8 @@ def _names(raw: Mapping[str, Any], key: str, model_name: str) -> tuple[str, ...]
     return as_names(raw.get(key), key, model_name)
 
 
-def _int(raw: Mapping[str, Any], key: str, model_name: str, default: int | None = None) -> int:
-    value = raw.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise ConfigError(
-            f"expected a whole number, got {value!r}",
-            f"write e.g. `{key}: {default or 28}`",
-            model=model_name,
-            key=key,
-        )
-    return int(value)
+def _int(raw: Mapping[str, Any], key: str, model_name: str, default: int = 28) -> int:
+    return whole_number(raw, key, model_name, default)
 
 
 def _levels(raw: Mapping[str, Any], model_name: str) -> list[int]:
@@ -132,19 +110,6 @@ def _levels(raw: Mapping[str, Any], model_name: str) -> list[int]:
             key="levels",
         )
     return sorted({int(v) for v in values})
-
-
-def _budget(raw: Mapping[str, Any], model_name: str) -> float:
-    value = raw.get("time_budget_s", 60.0)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(
-            f"must be a number of seconds > 0, got {value!r}",
-            "use e.g. 60",
-            model=model_name,
-            key="time_budget_s",
-        )
-    cap = os.environ.get(MAX_BUDGET_ENV)
-    return min(float(value), float(cap)) if cap else float(value)
 
 
 def _check(cfg: ForecastConfig) -> None:

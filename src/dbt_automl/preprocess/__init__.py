@@ -25,8 +25,9 @@ if TYPE_CHECKING:
         TextToDense,
     )
     from dbt_automl.preprocess._leakage import leakage_warnings
-    from dbt_automl.preprocess._pipeline import build_preprocessor, to_frame
+    from dbt_automl.preprocess._pipeline import build_preprocessor, to_frame, without_target
     from dbt_automl.preprocess._replay import MISSING, RARE, FastTransform
+    from dbt_automl.preprocess._unsupervised import Featurizer
 
 _LAZY = {
     "describe_fitted": "_describe",
@@ -37,9 +38,11 @@ _LAZY = {
     "RareLevelGrouper": "_encoders",
     "TextToDense": "_encoders",
     "FastTransform": "_replay",
+    "Featurizer": "_unsupervised",
     "leakage_warnings": "_leakage",
     "build_preprocessor": "_pipeline",
     "to_frame": "_pipeline",
+    "without_target": "_pipeline",
 }
 
 
@@ -56,6 +59,7 @@ __all__ = [
     "DateParts",
     "Dropped",
     "FastTransform",
+    "Featurizer",
     "FeatureSchema",
     "QuantileClipper",
     "RareLevelGrouper",
@@ -66,4 +70,5 @@ __all__ = [
     "kind_of",
     "leakage_warnings",
     "to_frame",
+    "without_target",
 ]

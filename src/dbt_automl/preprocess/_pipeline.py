@@ -3,6 +3,7 @@ scikit-learn ColumnTransformer fitted with every model (one branch per encoding)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -40,8 +41,12 @@ def _cross_fit(task: Task, seed: int) -> KFold | StratifiedKFold:
     return splitter(5, shuffle=True, random_state=seed)
 
 
-def build_preprocessor(schema: FeatureSchema, task: Task, seed: int) -> ColumnTransformer:
-    """The ColumnTransformer for a schema: one branch per encoding, dense float output."""
+def build_preprocessor(schema: FeatureSchema, task: Task | None, seed: int) -> ColumnTransformer:
+    """The ColumnTransformer for a schema: one branch per encoding, dense float output.
+
+    ``task`` is None for tasks without a target (clustering, anomaly detection), whose
+    schemas have no target-encoded column (:func:`without_target`).
+    """
     by_encoding: dict[str, list[str]] = {}
     for col in schema.columns:
         by_encoding.setdefault(col.encoding, []).append(col.name)
@@ -57,12 +62,6 @@ def build_preprocessor(schema: FeatureSchema, task: Task, seed: int) -> ColumnTr
             RareLevelGrouper(min_count=5, min_share=0.005),
             OneHotEncoder(handle_unknown="ignore", sparse_output=False),
         ),
-        # TargetEncoder cross-fits in fit_transform, so training rows never see their own label.
-        "target": make_pipeline(
-            RareLevelGrouper(min_count=10),
-            TargetEncoder(target_type=task.target_type, cv=_cross_fit(task, seed)),
-            StandardScaler(),
-        ),
         "date_parts": make_pipeline(
             DateParts(),
             SimpleImputer(strategy="median", keep_empty_features=True),
@@ -70,5 +69,21 @@ def build_preprocessor(schema: FeatureSchema, task: Task, seed: int) -> ColumnTr
         ),
         "tfidf": make_pipeline(TextToDense(seed=seed), StandardScaler()),
     }
+    if task is not None:
+        # TargetEncoder cross-fits in fit_transform: training rows never see their own label.
+        branches["target"] = make_pipeline(
+            RareLevelGrouper(min_count=10),
+            TargetEncoder(target_type=task.target_type, cv=_cross_fit(task, seed)),
+            StandardScaler(),
+        )
     transformers = [(enc, branches[enc], cols) for enc, cols in by_encoding.items()]
     return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+
+
+def without_target(schema: FeatureSchema) -> FeatureSchema:
+    """The schema for a task without a target: many-level categories are one-hot encoded
+    (their rare levels grouped) instead of target encoded, which needs a label."""
+    columns = tuple(
+        replace(c, encoding="one_hot") if c.encoding == "target" else c for c in schema.columns
+    )
+    return FeatureSchema(columns, schema.dropped)
