@@ -57,6 +57,19 @@ EXPECTED_FAILURES = {
     "sales_forecast_is_complete": 0,
     "sales_forecast_with_gaps__fails": 2,
     "sales_forecast_longer_horizon__fails": 3,
+    "segments_sizes_within_bounds": 0,
+    "segments_tight_share_band__fails": 2,
+    "segments_min_size_5__fails": 1,
+    "segments_keep_their_meaning": 0,
+    "segments_silhouette_at_least_0_25": 0,
+    "segments_kept_97_percent__fails": 1,
+    "segments_silhouette_at_least_0_4__fails": 1,
+    "anomaly_rate_within_bounds": 0,
+    "anomaly_rate_at_most_2_percent__fails": 1,
+    "anomaly_precision_at_flagged_at_least_0_5": 0,
+    "anomaly_precision_at_flagged_at_least_0_8__fails": 1,
+    "offers_beat_popularity_by_2_points": 0,
+    "offers_double_popularity__fails": 1,
 }
 
 # What the stored failing rows say (`failure` column), in any order.
@@ -91,6 +104,25 @@ EXPECTED_FAILURE_TEXTS = {
         "series has 3 rows on 3 distinct periods; expected 4 of each",
         "series has 3 rows on 3 distinct periods; expected 4 of each",
         "the series cover 3 distinct periods between them; expected the same 4 for all",
+    ],
+    "segments_tight_share_band__fails": [
+        "segment 1 holds 0.5 of the rows, more than max_share 0.4",
+        "segment 3 holds 0.15 of the rows, less than min_share 0.2",
+    ],
+    "segments_min_size_5__fails": ["segment 3 has 3 rows, fewer than min_size 5"],
+    "segments_kept_97_percent__fails": [
+        "segments of customer_segments v2 kept 0.94 of the rows in the same segment id as the"
+        " version before, below min_kept_share 0.97",
+    ],
+    "anomaly_rate_at_most_2_percent__fails": [
+        "flagged 2 of 50 rows (0.04), above max_value 0.02",
+    ],
+    "anomaly_precision_at_flagged_at_least_0_8__fails": [
+        "test_precision_at_flagged of terminal_anomaly_model v1 = 0.6 is below min_value 0.8",
+    ],
+    "offers_double_popularity__fails": [
+        "precision@N of card_offer_model v2 = 0.12 does not beat popularity (0.08) by margin 0"
+        " and lift 2",
     ],
 }
 
