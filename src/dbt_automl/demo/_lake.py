@@ -7,6 +7,9 @@ Layout (see ``docs/CONTRACTS.md``, "Demo lake")::
     <lake>/app_events/app_events_YYYY-MM.json          newline-delimited JSON, one file a month
     <lake>/branch_sales/branch_sales_YYYY.csv          header row, one file a calendar year
     <lake>/promotions/promotions.csv                   header row, comma separated
+    <lake>/terminals/terminals.csv                     header row, comma separated
+    <lake>/terminal_readings/readings_YYYY-MM.parquet  one file a month, schema grows in March
+    <lake>/terminal_failures/terminal_failures.csv     header row, the maintenance log
     <lake>/_SUCCESS.json                               {scale, seed, counts, as_of, generated_at}
 
 The window is the 12 months ending at ``as_of`` = 2026-06-30. Two labels are planted:
@@ -19,6 +22,10 @@ Branch sales (:mod:`dbt_automl.demo._sales`) are a forecasting task over a longe
 seasons, bank holidays (:mod:`dbt_automl.demo._holidays`, the definition behind
 ``seeds/bank_holidays.csv``), promotions (planned ones 8 weeks past ``as_of``), a trend, a
 structural break, a late-opening branch, a discontinued series, gaps and duplicate lines.
+Card terminals and ATMs (:mod:`dbt_automl.demo._terminals`) are a predictive-maintenance
+task with scarce labels: 4-hourly sensor readings from 2026-01-01 to ``as_of``, ~12% of
+terminals failing once (most after days of degradation), and a maintenance log holding 40%
+of the failures plus routine checks that found nothing.
 
 The mess is deliberate: nulls, outliers (birth years 1880/2031, incomes x50 or -1, amounts
 x100 or negative), ~1% customers exported twice (newer ``updated_at``, sometimes changed),
@@ -46,6 +53,7 @@ Types DuckDB infers (``read_csv``, ``read_parquet(..., hive_partitioning=true)``
 - branch_sales: sale_date DATE, branch_id VARCHAR ('BR01'), product_line VARCHAR, units BIGINT.
 - promotions.csv: promotion_id VARCHAR, product_line VARCHAR, branch_id VARCHAR (empty, read
   as NULL: every branch), start_date DATE, end_date DATE (inclusive), discount_pct BIGINT.
+- terminals, terminal_readings, terminal_failures: see :mod:`dbt_automl.demo._terminals`.
 
 Same ``scale`` and ``seed`` give byte-identical data files; only ``generated_at`` in the
 marker changes. Each part draws from its own child of the seed, so adding a part leaves the
@@ -78,26 +86,40 @@ from dbt_automl.demo._common import (
 )
 from dbt_automl.demo._events import write_app_events
 from dbt_automl.demo._population import make_population, write_customers_csv
+from dbt_automl.demo._readings import READING_MONTHS
 from dbt_automl.demo._sales import write_branch_sales
+from dbt_automl.demo._terminals import write_terminals
 from dbt_automl.demo._transactions import write_transactions
 from dbt_automl.errors import DbtAutomlError
 
 #: Bumped whenever the generator's output changes, so an old lake is not mistaken as current.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MARKER = "_SUCCESS.json"
-_LAKE_ENTRIES = {"customers", "transactions", "app_events", "branch_sales", "promotions", MARKER}
+_LAKE_ENTRIES = {
+    "customers",
+    "transactions",
+    "app_events",
+    "branch_sales",
+    "promotions",
+    "terminals",
+    "terminal_readings",
+    "terminal_failures",
+    MARKER,
+}
 
 
 @dataclass(frozen=True)
 class Scale:
     """How big a lake is: ``customers`` and how often each one transacts (``activity``);
-    ``branches`` x ``product_lines`` daily sales series (3-5 product lines)."""
+    ``branches`` x ``product_lines`` daily sales series (3-5 product lines); ``terminals``
+    card terminals and ATMs reporting every 4 hours."""
 
     name: str
     customers: int
     activity: float = 1.0
     branches: int = 12
     product_lines: int = 5
+    terminals: int = 300
 
     @property
     def merchants(self) -> int:
@@ -107,11 +129,11 @@ class Scale:
 
 SCALES: dict[str, Scale] = {
     # tiny is what the test suite generates: ~600 customers and ~20k transactions, and
-    # 3 branches x 3 product lines of daily sales (~7k rows).
-    "tiny": Scale("tiny", 600, activity=0.7, branches=3, product_lines=3),
-    "small": Scale("small", 2_000, branches=6),
+    # 3 branches x 3 product lines of daily sales (~7k rows), 40 terminals (~42k readings).
+    "tiny": Scale("tiny", 600, activity=0.7, branches=3, product_lines=3, terminals=40),
+    "small": Scale("small", 2_000, branches=6, terminals=100),
     "default": Scale("default", 5_000),
-    "large": Scale("large", 250_000, branches=40),
+    "large": Scale("large", 250_000, branches=40, terminals=3_000),
 }
 
 
@@ -136,7 +158,8 @@ def resolve_scale(scale: str | float) -> Scale:
             f"numeric scale must give at least 50 customers (scale >= 0.01), got {scale!r}",
             "pass a scale of 0.01 or more",
         )
-    return Scale(f"{factor:g}", round(SCALES["default"].customers * factor))
+    terminals = int(np.clip(round(SCALES["default"].terminals * factor), 20, 9_999))
+    return Scale(f"{factor:g}", round(SCALES["default"].customers * factor), terminals=terminals)
 
 
 @dataclass(frozen=True)
@@ -163,6 +186,12 @@ class LakeSummary:
     branch_sales_series: int
     branches: int
     promotions: int
+    terminal_rows: int
+    terminals: int
+    terminal_reading_rows: int
+    terminal_failures: int
+    logged_terminal_failures: int
+    terminal_log_rows: int
     skipped: bool = False
 
     @property
@@ -189,6 +218,21 @@ class LakeSummary:
     def promotions_csv(self) -> Path:
         """Path of ``promotions/promotions.csv``."""
         return self.root / "promotions" / "promotions.csv"
+
+    @property
+    def terminals_csv(self) -> Path:
+        """Path of ``terminals/terminals.csv``."""
+        return self.root / "terminals" / "terminals.csv"
+
+    @property
+    def terminal_readings_dir(self) -> Path:
+        """Folder holding ``readings_YYYY-MM.parquet``."""
+        return self.root / "terminal_readings"
+
+    @property
+    def terminal_failures_csv(self) -> Path:
+        """Path of ``terminal_failures/terminal_failures.csv`` (the maintenance log)."""
+        return self.root / "terminal_failures" / "terminal_failures.csv"
 
     @property
     def churn_rate(self) -> float:
@@ -260,9 +304,9 @@ def _write_lake(root: Path, out: Path, spec: Scale, seed: int) -> LakeSummary:
     """Generate every file under ``root`` (to become ``out``) and say what it holds."""
     # Independent streams per part and per month: generating month by month (bounded
     # memory) then draws exactly the same numbers whatever the scale of the chunks.
-    # Spawning a fifth stream for branch sales leaves the first four (and their files) as
-    # they were.
-    parts = np.random.SeedSequence(seed).spawn(5)
+    # Spawning a fifth stream for branch sales, a sixth for terminals, leaves the earlier
+    # ones (and their files) as they were.
+    parts = np.random.SeedSequence(seed).spawn(6)
     tx_rngs = [np.random.default_rng(s) for s in parts[2].spawn(len(MONTHS) + 1)]
     event_rngs = [np.random.default_rng(s) for s in parts[3].spawn(len(MONTHS))]
     pop = make_population(np.random.default_rng(parts[0]), spec.customers, spec.activity)
@@ -282,6 +326,8 @@ def _write_lake(root: Path, out: Path, spec: Scale, seed: int) -> LakeSummary:
     sales = write_branch_sales(
         np.random.default_rng(parts[4]), root, spec.branches, spec.product_lines
     )
+    terminal_rngs = [np.random.default_rng(s) for s in parts[5].spawn(len(READING_MONTHS) + 1)]
+    terminals = write_terminals(terminal_rngs, root, spec.terminals, spec.branches)
     return LakeSummary(
         root=out,
         scale=spec.name,
@@ -299,6 +345,12 @@ def _write_lake(root: Path, out: Path, spec: Scale, seed: int) -> LakeSummary:
         branch_sales_series=sales.series,
         branches=sales.branches,
         promotions=sales.promotions,
+        terminal_rows=terminals.terminal_rows,
+        terminals=terminals.terminals,
+        terminal_reading_rows=terminals.reading_rows,
+        terminal_failures=terminals.failures,
+        logged_terminal_failures=terminals.logged_failures,
+        terminal_log_rows=terminals.log_rows,
     )
 
 
