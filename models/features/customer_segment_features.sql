@@ -1,6 +1,8 @@
 -- Segmentation table: who the customer is and how they use their card, without the churn
 -- label or its as-of windows (customer_features is for churn). Fraudulent transactions
--- are left out: they are not the customer's behaviour.
+-- are left out: they are not the customer's behaviour. Only customers who used the card
+-- in the 365 days: without transactions a customer's mix is undefined, and a handful of
+-- all-missing rows would form a segment of their own.
 with
 
 customers as (
@@ -47,6 +49,7 @@ final as (
     cross join as_of
     inner join spending on customers.customer_id = spending.customer_id
     inner join app_windows on customers.customer_id = app_windows.customer_id
+    where spending.transaction_count_365d > 0
 )
 
 select * from final

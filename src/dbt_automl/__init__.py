@@ -1,6 +1,8 @@
 """dbt-automl: AutoML inside the warehouse, the dbt way.
 
-Python models call :func:`train`, :func:`score` and :func:`leaderboard`; notebooks and
+Python models call :func:`train`, then :func:`score` (classification, regression),
+:func:`forecast`, :func:`segment` / :func:`segment_profiles`, :func:`detect_anomalies` or
+:func:`recommend` by the model's task, and :func:`leaderboard`; notebooks and
 pipelines use :class:`AutoML` (the scikit-learn contract) or :func:`fit`. Heavy libraries
 (scikit-learn, optuna, lightgbm) load on first use, so ``import dbt_automl`` stays fast.
 """
@@ -38,10 +40,14 @@ __all__ = [
     "SchemaMismatchError",
     "TrainingDataError",
     "__version__",
+    "detect_anomalies",
     "fit",
     "forecast",
     "leaderboard",
+    "recommend",
     "score",
+    "segment",
+    "segment_profiles",
     "train",
 ]
 
@@ -100,12 +106,85 @@ def forecast(
     Example::
 
         def model(dbt, session):
-            return dbt_automl.forecasting(dbt, session, model=dbt.ref("sales_forecast_model"),
+            return dbt_automl.forecast(dbt, session, model=dbt.ref("sales_forecast_model"),
                                        future=dbt.ref("branch_sales_future_covariates"))
     """
     from dbt_automl.dbt._forecast import forecast as _forecast
 
     return _forecast(dbt, session, model, future)
+
+
+def segment(
+    dbt: Any, session: Any, model: duckdb.DuckDBPyRelation, rows: duckdb.DuckDBPyRelation
+) -> pa.Table:
+    """Assign rows to the segments of a clustering model's current version
+    (``task: clustering``): one row per entity with its segment id (stable across
+    retrains), label, distance to the segment's centre and membership probability.
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.segment(dbt, session, model=dbt.ref("customer_segment_model"),
+                                      rows=dbt.ref("customer_segment_features"))
+    """
+    from dbt_automl.dbt._segments import segment as _segment
+
+    return _segment(dbt, session, model, rows)
+
+
+def segment_profiles(dbt: Any, session: Any, model: duckdb.DuckDBPyRelation) -> pa.Table:
+    """One row per segment of a clustering model's current version: size, share, label and
+    the features that set it apart most (standardised difference from all rows).
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.segment_profiles(dbt, session, dbt.ref("customer_segment_model"))
+    """
+    from dbt_automl.dbt._segments import segment_profiles as _profiles
+
+    return _profiles(dbt, session, model)
+
+
+def detect_anomalies(
+    dbt: Any, session: Any, model: duckdb.DuckDBPyRelation, rows: duckdb.DuckDBPyRelation
+) -> pa.Table:
+    """Score rows with an anomaly model's current version (``task: anomaly``): one row per
+    input row with ``anomaly_score`` in [0, 1] (the share of training rows less unusual)
+    and the ``is_anomaly`` flag.
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.detect_anomalies(dbt, session,
+                                               model=dbt.ref("terminal_anomaly_model"),
+                                               rows=dbt.ref("terminal_daily_features"))
+    """
+    from dbt_automl.dbt._anomaly import detect_anomalies as _detect
+
+    return _detect(dbt, session, model, rows)
+
+
+def recommend(
+    dbt: Any,
+    session: Any,
+    model: duckdb.DuckDBPyRelation,
+    users: duckdb.DuckDBPyRelation | None = None,
+    catalogue: duckdb.DuckDBPyRelation | None = None,
+) -> pa.Table:
+    """Top-N items per user from a recommendation model's current version
+    (``task: recommendation``), without what each user already has; users unseen in
+    training get the popular items (``source = 'popular'``). ``catalogue`` holds the items
+    still offered.
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.recommend(dbt, session, model=dbt.ref("card_offer_model"))
+    """
+    from dbt_automl.dbt._recommend import recommend as _recommend
+
+    return _recommend(dbt, session, model, users, catalogue)
 
 
 def leaderboard(dbt: Any, session: Any, model: duckdb.DuckDBPyRelation) -> pa.Table:

@@ -146,21 +146,12 @@ def _sample(table: pa.Table, cfg: AnomalyConfig, log: Logger) -> tuple[pa.Table,
 
 
 def _featurize(table: pa.Table, cfg: AnomalyConfig) -> tuple[Any, np.ndarray]:
-    from dbt_automl.preprocess import Featurizer, QuantileClipper
+    from dbt_automl.preprocess import Featurizer
 
     roles = {*cfg.id_columns, *cfg.exclude, *([cfg.label_column] if cfg.label_column else [])}
     features = table.select([c for c in table.schema.names if c not in roles])
-    featurizer, _ = Featurizer.fit(features, cfg.model_name, cfg.seed)
-    # The featurizer clips numbers to their training 0.5 % / 99.5 % quantiles, which
-    # erases the extremes a detector looks for (a 50x amount would read as the 99.5th
-    # percentile). Scaling stays as fitted on clipped values (robust to the outliers);
-    # the bounds are opened so extremes pass through.
-    for _, pipe, _ in featurizer.preprocessor.transformers_:
-        for step in getattr(pipe, "steps", []):
-            if isinstance(step[1], QuantileClipper):
-                step[1].low_ = np.full_like(step[1].low_, -np.inf)
-                step[1].high_ = np.full_like(step[1].high_, np.inf)
-    return featurizer, featurizer.transform(features)
+    # Clipping to training quantiles would erase the extremes a detector looks for.
+    return Featurizer.fit(features, cfg.model_name, cfg.seed, keep_extremes=True)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from dbt_automl._log import Logger, get_logger
-from dbt_automl.config import AutomlConfig, parse_config
+from dbt_automl.config import parse_config
 from dbt_automl.dbt._incremental import FEATURE_HASH, HASH_INPUT, ScoringPlan, plan_scoring
 from dbt_automl.dbt._lake import ScoresLake
 from dbt_automl.dbt._relations import (
@@ -40,7 +40,7 @@ from dbt_automl.registry import (
 from dbt_automl.scoring import Scorer, check_rows, output_schema, score_batches
 
 if TYPE_CHECKING:
-    from dbt_automl.forecasting import ForecastConfig
+    pass
 
 SCORE_BATCH_ROWS = 50_000
 # Tasks with their own glue module: `task:` value -> (module, train function).
@@ -95,8 +95,9 @@ def train(
     return versions_table(registry, cfg.model_name)
 
 
-def unchanged(current: ModelVersion, cfg: AutomlConfig | ForecastConfig, data_fp: str) -> bool:
-    """Same data, same settings, and a version this release can load."""
+def unchanged(current: ModelVersion, cfg: Any, data_fp: str) -> bool:
+    """Same data, same settings (``cfg`` is any task's validated settings, with ``raw``),
+    and a version this release can load."""
     meta = current.metadata
     return (
         meta["format_version"] == FORMAT_VERSION
@@ -129,6 +130,7 @@ def score(
     scores_name = model_name_of(dbt)
     version_dir = _current_version_dir(model, scores_name)
     metadata = _metadata_of(version_dir)
+    _check_supervised(metadata, scores_name)
     schema_in = rows.limit(0).to_arrow_table().schema
     check_rows(metadata, schema_in, scores_name)
     plan = plan_scoring(dbt, session, rows, metadata, log)
@@ -155,6 +157,26 @@ def score(
         log.info(f"{scores_name}: {plan.summary(count)} in {elapsed:.1f}s")
 
     return pa.RecordBatchReader.from_batches(schema_out, logged())
+
+
+# What to call instead of score() for a model of each task with its own output.
+OUTPUT_FUNCTIONS = {
+    "forecasting": "dbt_automl.forecast(dbt, session, model=..., future=...)",
+    "clustering": "dbt_automl.segment(dbt, session, model=..., rows=...)",
+    "anomaly": "dbt_automl.detect_anomalies(dbt, session, model=..., rows=...)",
+    "recommendation": "dbt_automl.recommend(dbt, session, model=...)",
+}
+
+
+def _check_supervised(metadata: dict[str, Any], scores_name: str) -> None:
+    call = OUTPUT_FUNCTIONS.get(metadata["task"])
+    if call is not None:
+        raise RegistryError(
+            f"{metadata['model_name']} is a {metadata['task']} model; score() serves "
+            "classification and regression models",
+            f"call {call}",
+            model=scores_name,
+        )
 
 
 def _now() -> datetime:

@@ -61,7 +61,7 @@ def train_or_reuse(
     registry = Registry(registry_root(cfg.registry_path))
     n_rows, data_fp = fingerprint(rows)
     current = registry.current(cfg.model_name)
-    if current is not None and unchanged(current, cfg, data_fp):  # type: ignore[arg-type]
+    if current is not None and unchanged(current, cfg, data_fp):
         log.info(
             f"{cfg.model_name}: data and settings unchanged since v{current.version}; "
             "reusing it (change the data or meta.automl to retrain)"

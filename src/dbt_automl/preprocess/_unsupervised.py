@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from dbt_automl.errors import SchemaMismatchError, TrainingDataError
+from dbt_automl.preprocess._encoders import QuantileClipper
 from dbt_automl.preprocess._pipeline import build_preprocessor, to_frame, without_target
 from dbt_automl.preprocess._schema import FeatureSchema, infer_schema
 
@@ -31,10 +32,15 @@ class Featurizer:
 
     @classmethod
     def fit(
-        cls, table: pa.Table, model_name: str, seed: int = 42
+        cls, table: pa.Table, model_name: str, seed: int = 42, keep_extremes: bool = False
     ) -> tuple[Featurizer, np.ndarray]:
         """Type and encode ``table`` (feature columns only); returns the fitted featurizer
         and the training matrix.
+
+        ``keep_extremes`` lets values past the training 0.5 % / 99.5 % quantiles through
+        when transforming (scaling stays as fitted on clipped values, so it is robust to
+        them): an anomaly detector looks for exactly the extremes clipping would erase (a
+        50x amount would read as the 99.5th percentile).
 
         Raises:
             TrainingDataError: no column can be used (each dropped, with why).
@@ -49,7 +55,18 @@ class Featurizer:
             )
         preprocessor = build_preprocessor(schema, None, seed)
         matrix = preprocessor.fit_transform(to_frame(table, schema))
-        return cls(schema, preprocessor, model_name), np.asarray(matrix, dtype=np.float64)
+        featurizer = cls(schema, preprocessor, model_name)
+        if keep_extremes:
+            featurizer._open_clipping()
+            matrix = featurizer.transform(table)
+        return featurizer, np.asarray(matrix, dtype=np.float64)
+
+    def _open_clipping(self) -> None:
+        for _, pipe, _ in self.preprocessor.transformers_:
+            for _, step in getattr(pipe, "steps", []):
+                if isinstance(step, QuantileClipper):
+                    step.low_ = np.full_like(step.low_, -np.inf)
+                    step.high_ = np.full_like(step.high_, np.inf)
 
     def transform(self, table: pa.Table | pa.RecordBatch) -> np.ndarray:
         """The matrix of new rows, encoded as the training rows were.
