@@ -26,13 +26,24 @@ def test_summary_reports_models_and_prediction_tables(tmp_path: Path, capsys) ->
                    'def' as sha256"""
         )
         con.execute(
+            """create table card_offer_model as select 'card_offer_model' as model_name,
+                   1 as version, true as is_current, 'als' as candidate, 5.0 as duration_s,
+                   0.12 as test_precision_at_n, 0.08 as test_popularity_precision_at_n,
+                   '/x/model.joblib' as artifact_path, 'ghi' as sha256"""
+        )
+        con.execute(
             """create table churn_scores as select range as customer_id, true as prediction,
-                   3 as model_version, now() as scored_at from range(7)"""
+                   'churn_model' as model_name, 3 as model_version, now() as scored_at
+               from range(7)"""
         )
     assert main(["summary", "--duckdb", str(warehouse), "--registry", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "model churn_model v3: lightgbm, roc_auc=0.910, pr_auc=0.700, f1=0.600" in out
-    assert "predictions churn_scores: 7 rows" in out
+    assert "output churn_scores: 7 rows" in out
+    assert (
+        "model card_offer_model v1: als, precision_at_n=0.120, popularity_precision_at_n=0.080"
+        in out
+    )
     assert (
         "model sales_forecast_model v2: lightgbm+ets, mase=0.710, relative_mase=0.650, "
         "coverage_80=0.810" in out

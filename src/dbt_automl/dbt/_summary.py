@@ -16,7 +16,19 @@ METRIC_COLUMNS = (
     "test_mase",
     "test_relative_mase",
     "test_coverage_80",
+    # clustering
+    "test_silhouette",
+    "test_kept_share",
+    # anomaly detection (precision and ROC AUC where labels exist)
+    "test_flag_rate",
+    "test_precision_at_flagged",
+    # recommendations, next to popularity on the same holdout
+    "test_precision_at_n",
+    "test_popularity_precision_at_n",
 )
+# What made the model, by task: the family (supervised, clustering, anomaly), the
+# candidates combined (forecasting) or the candidate chosen (recommendations).
+MADE_BY = ("family", "members", "candidate")
 
 
 def _model_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -30,10 +42,12 @@ def _model_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _score_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    # An output table names the version that made each row: predictions, forecasts,
+    # segments, anomaly scores, recommendations.
     rows = con.sql(
         """select table_name from information_schema.columns
-           where column_name in ('prediction', 'model_version', 'scored_at')
-           group by table_name having count(*) = 3 order by table_name"""
+           where column_name in ('model_name', 'model_version')
+           group by table_name having count(*) = 2 order by table_name"""
     ).fetchall()
     return [(r[0], con.sql(f'select count(*) from "{r[0]}"').fetchall()[0][0]) for r in rows]
 
@@ -47,7 +61,7 @@ def summarize(warehouse: Path, registry: Path, docs: Path | None = None) -> str:
             if line:
                 lines.append(line)
         for table, count in _score_tables(con):
-            lines.append(f"predictions {table}: {count} rows (select * from {table})")
+            lines.append(f"output {table}: {count} rows (select * from {table})")
     if docs is not None and docs.exists():
         lines.append(f"docs: {docs.resolve()} (or `dbt docs serve`)")
     return "\n".join(lines)
@@ -57,8 +71,7 @@ def _model_line(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
     """``model <name> v<N>: <family>, <metrics> (<seconds>s)`` for the current version."""
     present = set(con.table(table).columns)
     shown = [c for c in METRIC_COLUMNS if c in present]  # each task has its own metrics
-    # What made the model: the family (supervised) or the candidates combined (forecasting).
-    made_by = "family" if "family" in present else "members"
+    made_by = next((c for c in MADE_BY if c in present), "task")
     cols = ", ".join(("model_name", "version", made_by, "duration_s", *shown))
     row = con.sql(f'select {cols} from "{table}" where is_current').fetchall()
     if not row:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from dbt_automl.config import AutomlConfig
     from dbt_automl.engine import TrainResult
-    from dbt_automl.forecasting import ForecastConfig
 
 LIBRARIES = (
     "dbt-automl",
@@ -22,11 +21,15 @@ LIBRARIES = (
     "duckdb",
     "pyarrow",
     "pandas",
+    "statsforecast",
+    "mlforecast",
+    "implicit",
 )
 
 
-def config_hash(cfg: AutomlConfig | ForecastConfig) -> str:
-    """SHA-256 of the model's ``meta.automl`` settings as written (key order ignored)."""
+def config_hash(cfg: Any) -> str:
+    """SHA-256 of the model's ``meta.automl`` settings as written (key order ignored);
+    ``cfg`` is any task's validated settings (they all keep ``raw``)."""
     return hashlib.sha256(json.dumps(cfg.raw, sort_keys=True, default=str).encode()).hexdigest()
 
 
