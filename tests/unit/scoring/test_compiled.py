@@ -25,7 +25,24 @@ from dbt_automl.scoring._compiled import (
     OneThreadCatBoost,
     _members,
 )
+from dbt_automl.search import CatBoost, RandomForest
 from tests.conftest import churn_like_frame
+
+
+@pytest.fixture(autouse=True)
+def _catboost_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CatBoost capped at 200 rounds (default 2,000): a twin is compared with its library on
+    every row, which 200 rounds test as well. On tenure_days (which signup_at gives away)
+    CatBoost never early-stops: its two trials of three folds took ~13 s."""
+    monkeypatch.setattr(CatBoost, "MAX_ROUNDS", 200)
+
+
+def _forests_of(trees: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forest and extra-trees defaults with ``trees`` trees instead of 200."""
+    default = RandomForest.default
+    monkeypatch.setattr(
+        RandomForest, "default", lambda self, task: {**default(self, task), "n_estimators": trees}
+    )
 
 
 def _registered(tmp_path, settings: dict) -> tuple:
@@ -36,18 +53,33 @@ def _registered(tmp_path, settings: dict) -> tuple:
     return fitted, version, pa.Table.from_pandas(frame, preserve_index=False)
 
 
+BINARY_SKLEARN = {
+    "target": "is_churned",
+    "families": ["hist_gradient_boosting", "random_forest"],
+    "cv_folds": 4,
+}
+
+
 @pytest.mark.parametrize(
-    "settings",
+    ("settings", "forest_trees"),
     [
         # Boosting early-stopped on its validation fold: only the best iteration's trees.
-        {"target": "is_churned", "families": ["lightgbm"], "bagging": True, "cv_folds": 3},
-        {"target": "tier", "families": ["lightgbm", "hist_gradient_boosting"]},
-        {"target": "tenure_days", "families": ["random_forest", "extra_trees"]},
-        {"target": "is_churned", "families": ["hist_gradient_boosting", "random_forest"]},
+        ({"target": "is_churned", "families": ["lightgbm"], "bagging": True, "cv_folds": 3}, 0),
+        ({"target": "tier", "families": ["lightgbm", "hist_gradient_boosting"]}, 0),
+        # Full-depth regression trees: 200 cost ~7 s of gcc (~0.6 ms a node), and 50 already
+        # catch features compared as float64 instead of float32 (15 of 200 rows differ).
+        ({"target": "tenure_days", "families": ["random_forest", "extra_trees"]}, 50),
+        # A binary forest needs its 200 trees to catch that (at 50 every row still agrees);
+        # 4 folds fit it 4 times instead of 5 x2, and the ensemble still keeps it (1/3).
+        (BINARY_SKLEARN, 0),
     ],
     ids=["lightgbm-binary-folds", "multiclass", "regression", "binary-sklearn"],
 )
-def test_compiled_trees_equal_the_library_to_1e_9(tmp_path, settings: dict) -> None:
+def test_compiled_trees_equal_the_library_to_1e_9(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, settings: dict, forest_trees: int
+) -> None:
+    if forest_trees:
+        _forests_of(forest_trees, monkeypatch)
     fitted, version, table = _registered(tmp_path, settings)
     scorer = Scorer.load(version.path)
     members = _members(scorer.model.estimator)

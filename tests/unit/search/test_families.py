@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import pickle
 import time
+from collections.abc import Iterator
 from unittest import mock
 
 import numpy as np
@@ -16,6 +17,17 @@ from dbt_automl.search._study import KEEP_CANDIDATES, KEEP_PER_FAMILY, _Objectiv
 from dbt_automl.tasks import TASKS, BinaryClassification, Task
 
 BINARY = BinaryClassification()
+
+
+@pytest.fixture(autouse=True)
+def _one_openmp_thread() -> Iterator[None]:
+    """Fits on one OpenMP thread, as the engine runs every search (``train``'s
+    threadpool_limits at ``n_jobs``). Unlimited, HistGradientBoosting's many short parallel
+    sections wait on each other when the machine is busy: 9 s for a 0.3 s multiclass fit."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
 
 
 def _family(name: str, task: Task, n_rows: int) -> Family:
@@ -73,7 +85,8 @@ def test_catboost_predicts_on_the_threads_it_was_fitted_with(task_name: str) -> 
     task = TASKS[task_name]()
     X, y = _data(task)
     family = _family("catboost", task, len(y))
-    estimator = family.build(family.default(task), task, seed=0)
+    # 50 rounds: with no validation fold the default would grow all of MAX_ROUNDS (2,000).
+    estimator = family.build({**family.default(task), "iterations": 50}, task, seed=0)
     family.fit(estimator, X, y)
     restored = pickle.loads(pickle.dumps(estimator))
     method = "predict_proba" if task.is_classification else "predict"
