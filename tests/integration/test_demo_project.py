@@ -78,7 +78,14 @@ def test_a_second_full_build_on_the_same_lake_trains_nothing(built_project, tmp_
     before = project.query("select model_name, data_fingerprint from churn_model")
     result = project.dbt("build")
     assert result.success, messages(result)
-    for name in ("churn_model", "fraud_model", "sales_forecast_model"):
+    for name in (
+        "churn_model",
+        "fraud_model",
+        "sales_forecast_model",
+        "customer_segment_model",
+        "terminal_anomaly_model",
+        "card_offer_model",
+    ):
         assert [p.name for p in (project.registry / name).iterdir()] == ["v0001"], name
     assert project.query("select model_name, data_fingerprint from churn_model") == before
 

@@ -29,9 +29,15 @@ from dbt_automl.anomaly import (
 )
 from dbt_automl.dbt._relations import column_types, quote
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
-from dbt_automl.dbt._tasks import common_row, train_or_reuse, version_metadata, versions_of
-from dbt_automl.errors import RegistryError, SchemaMismatchError
-from dbt_automl.registry import ModelVersion, Registry, load_version, locate_version
+from dbt_automl.dbt._tasks import (
+    common_row,
+    load_current,
+    train_or_reuse,
+    version_metadata,
+    versions_of,
+)
+from dbt_automl.errors import SchemaMismatchError
+from dbt_automl.registry import ModelVersion, Registry
 
 # Read off the training rows (the flag) and the labelled rows (the rest; null without
 # labels): the test_ prefix the generic metric tests read. The iforest_ pair is isolation
@@ -212,22 +218,8 @@ def detect_anomalies(
 def _current_detector(
     model: duckdb.DuckDBPyRelation, name: str
 ) -> tuple[AnomalyModel, dict[str, Any]]:
-    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
-    if not found:
-        raise RegistryError(
-            "the trained-model table has no current version",
-            "build the anomaly detector first (`dbt build --select <model>`)",
-            model=name,
-        )
-    loaded, meta = load_version(locate_version(*found[0]))
-    fitted: Any = loaded
-    if not isinstance(fitted, AnomalyModel):
-        raise RegistryError(
-            f"{meta['model_name']} v{meta['version']} is a {meta['task']} model, not an "
-            "anomaly detector",
-            "pass the anomaly detector's trained-model table as `model`",
-            model=name,
-        )
+    """The current version in a trained-model table, loaded (checksum verified)."""
+    fitted, meta = load_current(model, AnomalyModel, "an anomaly detector", name)
     return fitted, meta
 
 

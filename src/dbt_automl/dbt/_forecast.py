@@ -19,8 +19,13 @@ import pyarrow as pa
 from dbt_automl._log import get_logger
 from dbt_automl.dbt._relations import column_types
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
-from dbt_automl.dbt._tasks import common_row, train_or_reuse, version_metadata, versions_of
-from dbt_automl.errors import RegistryError
+from dbt_automl.dbt._tasks import (
+    common_row,
+    load_current,
+    train_or_reuse,
+    version_metadata,
+    versions_of,
+)
 from dbt_automl.forecasting import (
     FORECAST,
     ForecastConfig,
@@ -28,7 +33,7 @@ from dbt_automl.forecasting import (
     ForecastResult,
     parse_forecast_config,
 )
-from dbt_automl.registry import ModelVersion, Registry, load_version, locate_version
+from dbt_automl.registry import ModelVersion, Registry
 
 METRICS = ("mase", "relative_mase", "smape", "rmse", "seasonal_naive_mase")
 
@@ -154,22 +159,7 @@ def forecast(
 
     log = get_logger()
     name = model_name_of(dbt)
-    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
-    if not found:
-        raise RegistryError(
-            "the trained-model table has no current version",
-            "build the forecasting model first (`dbt build --select <model>`)",
-            model=name,
-        )
-    loaded, meta = load_version(locate_version(*found[0]))
-    fitted: Any = loaded
-    if not isinstance(fitted, ForecastModel):
-        raise RegistryError(
-            f"{meta['model_name']} v{meta['version']} is a {meta['task']} model, not a "
-            "forecasting one",
-            "pass the forecasting model's trained-model table as `model`",
-            model=name,
-        )
+    fitted, meta = load_current(model, ForecastModel, "a forecasting model", name)
     rows = None if future is None else future.to_arrow_table().to_pandas()
     frame = fitted.predict(rows, log)
     log.info(

@@ -19,8 +19,14 @@ import pyarrow as pa
 from dbt_automl._log import get_logger
 from dbt_automl.dbt._relations import column_types, quote
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
-from dbt_automl.dbt._tasks import common_row, train_or_reuse, version_metadata, versions_of
-from dbt_automl.errors import RegistryError, SchemaMismatchError
+from dbt_automl.dbt._tasks import (
+    common_row,
+    load_current,
+    train_or_reuse,
+    version_metadata,
+    versions_of,
+)
+from dbt_automl.errors import SchemaMismatchError
 from dbt_automl.recommendation import (
     METRICS,
     RecommendConfig,
@@ -28,7 +34,7 @@ from dbt_automl.recommendation import (
     RecommendResult,
     parse_recommend_config,
 )
-from dbt_automl.registry import ModelVersion, Registry, load_version, locate_version
+from dbt_automl.registry import ModelVersion, Registry
 
 # The test holdout's figures, as ``test_<metric>`` columns (the generic metric tests and
 # expect_recommendations_to_beat_popularity read them).
@@ -162,22 +168,8 @@ def recommend(
 
 
 def _current(model: duckdb.DuckDBPyRelation, name: str) -> tuple[RecommendModel, dict]:
-    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
-    if not found:
-        raise RegistryError(
-            "the trained-model table has no current version",
-            "build the recommendation model first (`dbt build --select <model>`)",
-            model=name,
-        )
-    loaded, meta = load_version(locate_version(*found[0]))
-    fitted: Any = loaded
-    if not isinstance(fitted, RecommendModel):
-        raise RegistryError(
-            f"{meta['model_name']} v{meta['version']} is a {meta['task']} model, not a "
-            "recommendation one",
-            "pass the recommendation model's trained-model table as `model`",
-            model=name,
-        )
+    """The current version in a trained-model table, loaded (checksum verified)."""
+    fitted, meta = load_current(model, RecommendModel, "a recommendation model", name)
     return fitted, meta
 
 

@@ -26,9 +26,15 @@ from dbt_automl.clustering import (
 )
 from dbt_automl.dbt._relations import column_types
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
-from dbt_automl.dbt._tasks import common_row, train_or_reuse, version_metadata, versions_of
+from dbt_automl.dbt._tasks import (
+    common_row,
+    load_current,
+    train_or_reuse,
+    version_metadata,
+    versions_of,
+)
 from dbt_automl.errors import DbtAutomlError, RegistryError, SchemaMismatchError
-from dbt_automl.registry import ModelVersion, Registry, load_version, locate_version
+from dbt_automl.registry import ModelVersion, Registry, load_version
 
 METRICS = ("silhouette", "davies_bouldin", "min_segment_share", "max_segment_share", "kept_share")
 ASSIGN_BATCH_ROWS = 50_000
@@ -146,22 +152,7 @@ def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
 
 def _current(model: duckdb.DuckDBPyRelation, name: str) -> tuple[ClusterModel, dict[str, Any]]:
     """The current version in a trained-model table, loaded (checksum verified)."""
-    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
-    if not found:
-        raise RegistryError(
-            "the trained-model table has no current version",
-            "build the segmentation model first (`dbt build --select <model>`)",
-            model=name,
-        )
-    loaded, meta = load_version(locate_version(*found[0]))
-    fitted: Any = loaded
-    if not isinstance(fitted, ClusterModel):
-        raise RegistryError(
-            f"{meta['model_name']} v{meta['version']} is a {meta['task']} model, not a "
-            "segmentation",
-            "pass the segmentation model's trained-model table as `model`",
-            model=name,
-        )
+    fitted, meta = load_current(model, ClusterModel, "a segmentation model", name)
     return fitted, meta
 
 

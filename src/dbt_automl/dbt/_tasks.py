@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from dbt_automl._log import get_logger
 from dbt_automl.dbt._relations import fingerprint
+from dbt_automl.errors import RegistryError
 from dbt_automl.registry import (
     ModelVersion,
     Registry,
@@ -119,3 +120,32 @@ def versions_of(
     versions = registry.versions(model_name)
     rows = [row(v, v is versions[-1]) for v in versions]
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def load_current(
+    model: duckdb.DuckDBPyRelation, expected: type, what: str, caller: str
+) -> tuple[Any, dict[str, Any]]:
+    """The current version in a trained-model table, loaded (checksum verified) and
+    checked to be an ``expected`` model (``what`` names it in errors: "an anomaly
+    detector"); ``caller`` is the dbt model asking, named in every error.
+
+    Raises:
+        RegistryError: no version is current, or the current one is of another task.
+    """
+    from dbt_automl.registry import load_version, locate_version
+
+    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
+    if not found:
+        raise RegistryError(
+            "the trained-model table has no current version",
+            f"build {what} first (`dbt build --select <model>`)",
+            model=caller,
+        )
+    loaded, meta = load_version(locate_version(*found[0]))
+    if not isinstance(loaded, expected):
+        raise RegistryError(
+            f"{meta['model_name']} v{meta['version']} is a {meta['task']} model, not {what}",
+            f"pass {what}'s trained-model table as `model`",
+            model=caller,
+        )
+    return loaded, meta
