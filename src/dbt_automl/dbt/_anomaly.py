@@ -32,11 +32,11 @@ from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
     common_row,
     load_current,
+    require_columns,
     train_or_reuse,
     version_metadata,
     versions_of,
 )
-from dbt_automl.errors import SchemaMismatchError
 from dbt_automl.registry import ModelVersion, Registry
 
 # Read off the training rows (the flag) and the labelled rows (the rest; null without
@@ -192,14 +192,8 @@ def detect_anomalies(
     name = model_name_of(dbt)
     detector, meta = _current_detector(model, name)
     ids = [c["name"] for c in meta["id_columns"]]
-    for column in ids:
-        if column not in rows.columns:
-            raise SchemaMismatchError(
-                "id column missing from the rows to score",
-                "select the model's id_columns in the rows passed to detect_anomalies",
-                model=name,
-                column=column,
-            )
+    fix = "select the model's id_columns in the rows passed to detect_anomalies"
+    require_columns(rows, ids, name, fix)
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     # Batches keep memory flat on a large table; a row's score depends on that row alone.
     # One core per model, as in training (decision 0002): dbt scores models side by side.

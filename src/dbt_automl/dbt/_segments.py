@@ -29,11 +29,12 @@ from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
     common_row,
     load_current,
+    require_columns,
     train_or_reuse,
     version_metadata,
     versions_of,
 )
-from dbt_automl.errors import DbtAutomlError, RegistryError, SchemaMismatchError
+from dbt_automl.errors import DbtAutomlError, RegistryError
 from dbt_automl.registry import ModelVersion, Registry, load_version
 
 METRICS = ("silhouette", "davies_bouldin", "min_segment_share", "max_segment_share", "kept_share")
@@ -172,14 +173,7 @@ def segment(
     name = model_name_of(dbt)
     fitted, meta = _current(model, name)
     ids = [c["name"] for c in meta["id_columns"]]
-    for column in ids:
-        if column not in rows.columns:
-            raise SchemaMismatchError(
-                "id column missing from the rows to segment",
-                "select the same id columns the segmentation was trained with",
-                model=name,
-                column=column,
-            )
+    require_columns(rows, ids, name, "select the id columns the segmentation was trained with")
     assigned_at = datetime.now(UTC).replace(tzinfo=None)
     parts = []
     for batch in rows.to_arrow_reader(ASSIGN_BATCH_ROWS):

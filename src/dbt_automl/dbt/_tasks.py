@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from dbt_automl._log import get_logger
 from dbt_automl.dbt._relations import fingerprint
-from dbt_automl.errors import RegistryError
+from dbt_automl.errors import RegistryError, SchemaMismatchError
 from dbt_automl.registry import (
     ModelVersion,
     Registry,
@@ -149,3 +149,18 @@ def load_current(
             model=caller,
         )
     return loaded, meta
+
+
+def require_columns(
+    rows: duckdb.DuckDBPyRelation, columns: list[str], caller: str, fix: str
+) -> None:
+    """Refuse rows that lack one of ``columns`` (the model's id columns), naming it.
+
+    Raises:
+        SchemaMismatchError: a column is missing.
+    """
+    for column in columns:
+        if column not in rows.columns:
+            raise SchemaMismatchError(
+                "id column missing from the rows passed", fix, model=caller, column=column
+            )
