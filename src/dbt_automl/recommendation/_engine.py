@@ -107,12 +107,21 @@ def _final_model(data: Interactions, best: Trial, cfg: RecommendConfig) -> Recom
 
 
 def _choose(trials: list[Trial], metric: str) -> Trial:
-    """The best trial by ``metric`` on validation; ties go to the earlier (cheaper) one, so
-    a model no better than popularity is not chosen over it."""
+    """The best trial by ``metric`` on validation; ties go to the earlier (cheaper) one.
+
+    The best of many trials is flattered by chance (the winner's curse), so it replaces
+    popularity only when it beats it by more than one standard error of popularity's
+    validation mean: otherwise the floor is the honest choice.
+    """
     scored = [t for t in trials if np.isfinite(t.metrics.get(metric, np.nan))]
+    popular = trials[0]  # popularity, fitted first whatever happens
     if not scored:
-        return trials[0]  # popularity, fitted first whatever happens
-    return max(scored, key=lambda t: (t.metrics[metric], -trials.index(t)))
+        return popular
+    best = max(scored, key=lambda t: (t.metrics[metric], -trials.index(t)))
+    margin = popular.metrics.get(f"{metric}_se", 0.0)
+    if best is not popular and best.metrics[metric] <= popular.metrics[metric] + margin:
+        return popular
+    return best
 
 
 def _test_metrics(

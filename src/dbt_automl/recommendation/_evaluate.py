@@ -62,9 +62,19 @@ def evaluate(scorer: Scorer, holdout: Holdout, n: int, exclude_seen: bool) -> di
     discount = 1.0 / np.log2(np.arange(2, ranked.items.shape[1] + 2))
     ideal = np.cumsum(discount)[np.minimum(n_held, len(discount)) - 1]
     recommended = np.unique(ranked.items[valid])
+    per_user = {
+        "precision_at_n": hits.sum(axis=1) / n,
+        "recall_at_n": hits.sum(axis=1) / n_held,
+        "ndcg_at_n": (hits * discount).sum(axis=1) / ideal,
+    }
+    # Standard errors of the means: the choice asks a model to beat popularity by more.
+    spread = {f"{m}_se": _standard_error(v) for m, v in per_user.items()}
     return {
-        "precision_at_n": float((hits.sum(axis=1) / n).mean()),
-        "recall_at_n": float((hits.sum(axis=1) / n_held).mean()),
-        "ndcg_at_n": float(((hits * discount).sum(axis=1) / ideal).mean()),
+        **{m: float(v.mean()) for m, v in per_user.items()},
+        **spread,
         "coverage": len(recommended) / max(holdout.seen.shape[1], 1),
     }
+
+
+def _standard_error(values: np.ndarray) -> float:
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0

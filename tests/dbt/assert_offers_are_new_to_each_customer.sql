@@ -1,11 +1,6 @@
--- The marts over the unsupervised tasks say what they promise: one typicality rank per
--- segment position, at most 3 offers per customer with distinct ranks, no offer in a
--- category the customer already uses, and every inspected terminal flagged recently.
+-- At most 3 offers per customer on distinct ranks, none in a category the customer
+-- already uses.
 with
-
-segment_campaign_list as (
-    select * from {{ ref('segment_campaign_list') }}
-),
 
 offers_per_customer as (
     select * from {{ ref('offers_per_customer') }}
@@ -13,19 +8,6 @@ offers_per_customer as (
 
 customer_merchant_interactions as (
     select * from {{ ref('customer_merchant_interactions') }}
-),
-
-terminals_to_inspect as (
-    select * from {{ ref('terminals_to_inspect') }}
-),
-
-repeated_ranks as (
-    select
-        'segment ' || cast(segment as varchar) || ' repeats typicality_rank '
-        || cast(typicality_rank as varchar) as failure
-    from segment_campaign_list
-    group by segment, typicality_rank
-    having count(*) > 1
 ),
 
 offer_counts as (
@@ -51,20 +33,10 @@ offers_already_used as (
             = customer_merchant_interactions.merchant_category
 ),
 
-unflagged_terminals as (
-    select 'terminal ' || terminal_id || ' is listed with no flagged day' as failure
-    from terminals_to_inspect
-    where flagged_day_count < 1 or last_flagged_date is null
-),
-
 final as (
-    select * from repeated_ranks
-    union all
     select * from offer_counts
     union all
     select * from offers_already_used
-    union all
-    select * from unflagged_terminals
 )
 
 select * from final
