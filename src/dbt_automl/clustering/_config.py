@@ -106,7 +106,7 @@ def parse_cluster_config(raw: Mapping[str, Any], model_name: str) -> ClusterConf
 def _labels(value: Any, model_name: str) -> tuple[tuple[int, str], ...]:
     if value is None:
         return ()
-    fix = 'write e.g. `labels: {1: "young high spenders", 2: "savers"}`'
+    fix = 'write e.g. `labels: {"1": "young high spenders", "2": "savers"}` (quoted ids)'
     if not isinstance(value, Mapping):
         raise ConfigError(
             f"expected a mapping of segment id to label, got {value!r}",
