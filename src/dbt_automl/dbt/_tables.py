@@ -18,6 +18,7 @@ from dbt_automl.registry import (
     read_metadata,
 )
 from dbt_automl.tasks import task_named
+from dbt_automl.tasks._curves import CURVE_KEYS
 
 # Columns every trained-model table starts with, whatever the task.
 VERSION_KEYS = [
@@ -106,7 +107,8 @@ def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
 
 
 def _decisions(meta: dict[str, Any]) -> dict[str, Any]:
-    decided = {k: v for k, v in meta.get("decisions", {}).items() if k != "calibration_curve"}
+    # The curves are tables of their own (dbt_automl.evaluation): kept out of the JSON.
+    decided = {k: v for k, v in meta.get("decisions", {}).items() if k not in CURVE_KEYS}
     return {
         **decided,
         "features": meta["features"],

@@ -70,7 +70,9 @@ def evaluate(state: TrainState) -> None:
     raw = state.model.predict_raw(state.frame.iloc[test])
     y = state.target.y[test]
     state.test_metrics = state.task.evaluate(y, raw, state.decision.threshold)
-    state.decisions.update(state.task.curves(y, raw))
+    state.decisions.update(
+        state.task.curves(y, raw, state.decision.threshold, state.target.classes)
+    )
 
 
 def refit_full(state: TrainState) -> None:

@@ -134,8 +134,15 @@ class Task(ABC):
         """The decision rule from out-of-fold predictions (none by default)."""
         return Decision()
 
-    def curves(self, y: np.ndarray, raw: np.ndarray) -> dict[str, Any]:
-        """Curves of the test predictions worth recording for the model card (none)."""
+    def curves(
+        self,
+        y: np.ndarray,
+        raw: np.ndarray,
+        threshold: float | None = None,
+        classes: Sequence[Any] | None = None,
+    ) -> dict[str, Any]:
+        """Curves of the test predictions, recorded in the version's ``decisions`` (model
+        card, evaluation table, drift): none by default."""
         return {}
 
     @abstractmethod

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 
 from dbt_automl.errors import TrainingDataError
-from dbt_automl.tasks import _signal
+from dbt_automl.tasks import _curves, _signal
 from dbt_automl.tasks._base import Decision, Metric, Target, Task
 from dbt_automl.tasks._base import sklearn_metrics as skm
 from dbt_automl.tasks._calibration import (
@@ -193,6 +193,11 @@ class Classification(Task):
         return []
 
 
+def _keys(classes: Sequence[Any] | None, k: int) -> list[str]:
+    """Class labels as the ``probabilities`` map writes them (positions without classes)."""
+    return [class_key(c) for c in classes] if classes is not None else [str(i) for i in range(k)]
+
+
 def _describe(rare: dict[Any, int]) -> str:
     return ", ".join(f"{c!r} ({n} rows)" for c, n in rare.items())
 
@@ -269,9 +274,27 @@ class BinaryClassification(Classification):
         decision.record["threshold"] = {"value": threshold, "reason": why}
         return decision
 
-    def curves(self, y: np.ndarray, raw: np.ndarray) -> dict[str, Any]:
-        """The calibration curve of the test predictions."""
-        return {"calibration_curve": calibration_curve(y, raw[:, 1])}
+    def curves(
+        self,
+        y: np.ndarray,
+        raw: np.ndarray,
+        threshold: float | None = None,
+        classes: Sequence[Any] | None = None,
+    ) -> dict[str, Any]:
+        """Calibration, ROC and PR curves, the confusion matrix at the threshold and the
+        histogram of the positive class's probability, on the test predictions."""
+        p_pos = raw[:, 1]
+        keys = _keys(classes, raw.shape[1])
+        return {
+            "calibration_curve": calibration_curve(y, p_pos),
+            "roc_curve": _curves.roc_points(y, p_pos),
+            "pr_curve": _curves.pr_points(y, p_pos),
+            "confusion_matrix": {
+                "threshold": threshold,
+                "cells": _curves.confusion_cells(y, self._index(raw, threshold), keys),
+            },
+            "prediction_distribution": _curves.histogram(p_pos, "probability", 0.0, 1.0),
+        }
 
     def _index(self, raw: np.ndarray, threshold: float | None) -> np.ndarray:
         """The positive class (1) where its probability reaches the threshold."""
@@ -334,6 +357,25 @@ class MulticlassClassification(Classification):
     def _index(self, raw: np.ndarray, threshold: float | None) -> np.ndarray:
         """The most probable class."""
         return np.asarray(raw.argmax(axis=1), dtype=np.int64)
+
+    def curves(
+        self,
+        y: np.ndarray,
+        raw: np.ndarray,
+        threshold: float | None = None,
+        classes: Sequence[Any] | None = None,
+    ) -> dict[str, Any]:
+        """The confusion matrix of the most probable class and the share of test rows
+        predicted as each class."""
+        keys = _keys(classes, raw.shape[1])
+        predicted = self._index(raw, threshold)
+        return {
+            "confusion_matrix": {
+                "threshold": None,
+                "cells": _curves.confusion_cells(y, predicted, keys),
+            },
+            "prediction_distribution": _curves.class_shares(predicted, keys),
+        }
 
     def prediction_fields(self, label_type: pa.DataType) -> list[pa.Field]:
         """prediction (the target's type), probabilities."""

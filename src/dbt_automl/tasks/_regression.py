@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dbt_automl.errors import TrainingDataError
-from dbt_automl.tasks import _signal
+from dbt_automl.tasks import _curves, _signal
 from dbt_automl.tasks._base import Metric, Target, Task
 from dbt_automl.tasks._base import sklearn_metrics as skm
 
@@ -64,6 +64,22 @@ class Regression(Task):
     def predict(self, estimator: Any, X: Any) -> np.ndarray:
         """Predicted values (n,)."""
         return np.asarray(estimator.predict(X), dtype=float)
+
+    def curves(
+        self,
+        y: np.ndarray,
+        raw: np.ndarray,
+        threshold: float | None = None,
+        classes: Sequence[Any] | None = None,
+    ) -> dict[str, Any]:
+        """Residuals by decile of the prediction and the histogram of the test
+        predictions."""
+        return {
+            "residuals_by_decile": _curves.residuals_by_decile(y, raw),
+            "prediction_distribution": _curves.histogram(
+                raw, "value", float(raw.min()), float(raw.max())
+            ),
+        }
 
     def labels(
         self, raw: np.ndarray, classes: Sequence[Any] | None, threshold: float | None
