@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbt_automl.errors import ConfigError
+from dbt_automl.lifecycle import LIFECYCLE_KEYS, promotion_rule, retrain_policy
 from dbt_automl.search import FAMILY_NAMES
 from dbt_automl.tasks import TASK_NAMES
 
@@ -105,7 +106,7 @@ def check_keys(
     Raises:
         ConfigError: a key is unknown, or a required key is missing or empty.
     """
-    unknown = sorted(set(raw) - known - {"task"})
+    unknown = sorted(set(raw) - known - {"task"} - LIFECYCLE_KEYS)
     if unknown:
         raise ConfigError(
             f"unknown key(s) {unknown} for task: {task}",
@@ -120,6 +121,8 @@ def check_keys(
                 model=model_name,
                 key=key,
             )
+    retrain_policy(raw, model_name)
+    promotion_rule(raw, model_name)
 
 
 def time_budget(raw: Mapping[str, Any], model_name: str) -> float:
@@ -227,6 +230,7 @@ def _check_keys(raw: Mapping[str, Any] | None, model_name: str) -> None:
             model=model_name,
         )
     known = {f for f in AutomlConfig.__dataclass_fields__ if f not in ("model_name", "raw")}
+    known |= LIFECYCLE_KEYS
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(
@@ -239,6 +243,8 @@ def _check_keys(raw: Mapping[str, Any] | None, model_name: str) -> None:
             model=model_name,
             key="target",
         )
+    retrain_policy(raw, model_name)
+    promotion_rule(raw, model_name)
 
 
 def _task(value: Any, model_name: str) -> str | None:

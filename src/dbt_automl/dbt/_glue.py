@@ -7,6 +7,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,28 +17,34 @@ import pyarrow as pa
 
 from dbt_automl._log import Logger, get_logger
 from dbt_automl.config import parse_config
+from dbt_automl.dbt._drift import profile_of
 from dbt_automl.dbt._incremental import FEATURE_HASH, HASH_INPUT, ScoringPlan, plan_scoring
+from dbt_automl.dbt._judge import ROWS_FILE, same_rows_scores, split_of, trained_rows_file
 from dbt_automl.dbt._lake import ScoresLake
 from dbt_automl.dbt._relations import (
     check_columns,
     column_types,
-    fingerprint,
     load_training_table,
 )
 from dbt_automl.dbt._tables import versions_table
+from dbt_automl.dbt._tasks import Fitted, no_current_version, train_or_reuse
 from dbt_automl.errors import RegistryError
 from dbt_automl.registry import (
-    FORMAT_VERSION,
     METADATA_FILE,
     ModelVersion,
-    Registry,
     build_metadata,
-    config_hash,
     locate_version,
     read_metadata,
-    registry_root,
 )
-from dbt_automl.scoring import Scorer, check_rows, output_schema, score_batches
+from dbt_automl.scoring import (
+    Explainer,
+    Scorer,
+    check_rows,
+    explain_count,
+    explanation_fields,
+    output_schema,
+    score_batches,
+)
 
 if TYPE_CHECKING:
     pass
@@ -63,8 +70,9 @@ def train(
     """Train (or reuse) a model on ``rows`` and return one row per registered version.
 
     Called from a python model: ``dbt_automl.train(dbt, session, dbt.ref("features"),
-    dbt.config.meta_get("automl"))``. When the data fingerprint and the settings equal those
-    of the current version, no new version is trained: unchanged data, unchanged model.
+    dbt.config.meta_get("automl"))``. The model's ``retrain`` rule decides whether a new
+    version is trained (default: when the data, the settings or dbt-automl changed), and
+    its ``promotion`` rule whether the new version replaces the champion.
     """
     task = (config or {}).get("task")
     if task in TASK_TRAINERS:
@@ -73,36 +81,24 @@ def train(
         return trainer(dbt, session, rows, dict(config or {}))
     log = get_logger()
     cfg = parse_config(config, model_name_of(dbt))
-    registry = Registry(registry_root(cfg.registry_path))
     check_columns(rows, cfg)
-    n_rows, data_fp = fingerprint(rows)
-    current = registry.current(cfg.model_name)
-    if current is not None and unchanged(current, cfg, data_fp):
-        log.info(
-            f"{cfg.model_name}: data and settings unchanged since v{current.version}; "
-            "reusing it (change the data or meta.automl to retrain)"
-        )
-        return versions_table(registry, cfg.model_name)
-    from dbt_automl.engine import train as fit
 
-    table, data_info = load_training_table(rows, cfg, n_rows, log)
-    result = fit(table, cfg, log)
-    target_type = str(table.schema.field(cfg.target).type)
-    data = {**data_info, "fingerprint": data_fp}
-    metadata = build_metadata(cfg, result, column_types(rows), target_type, data)
-    version = registry.register(cfg.model_name, result.model, metadata)
-    log.info(f"{cfg.model_name}: registered v{version.version} at {version.path}")
-    return versions_table(registry, cfg.model_name)
+    def fit(newest: ModelVersion | None, n_rows: int, data_fp: str) -> Fitted:
+        from dbt_automl.engine import train as run_engine
 
+        table, data_info = load_training_table(rows, cfg, n_rows, log)
+        result = run_engine(table, cfg, log)
+        target_type = str(table.schema.field(cfg.target).type)
+        data = {**data_info, "fingerprint": data_fp}
+        metadata = build_metadata(cfg, result, column_types(rows), target_type, data)
+        ids = list(cfg.id_columns)
+        judge = partial(same_rows_scores, result, ids, split_of(data_fp, dict(cfg.raw)))
+        extras = {ROWS_FILE: trained_rows_file(table, result, ids)}
+        metadata["profile"] = profile_of(rows, cfg, cfg.target)  # drift: the target is not scored
+        return Fitted(result.model, metadata, judge, extras)
 
-def unchanged(current: ModelVersion, cfg: Any, data_fp: str) -> bool:
-    """Same data, same settings (``cfg`` is any task's validated settings, with ``raw``),
-    and a version this release can load."""
-    meta = current.metadata
-    return (
-        meta["format_version"] == FORMAT_VERSION
-        and meta["data"]["fingerprint"] == data_fp
-        and meta["config_hash"] == config_hash(cfg)
+    return train_or_reuse(
+        rows, cfg, fit, lambda registry: versions_table(registry, cfg.model_name)
     )
 
 
@@ -113,6 +109,7 @@ def score(
     rows: duckdb.DuckDBPyRelation,
     batch_size: int = SCORE_BATCH_ROWS,
     lake_path: str | Path | None = None,
+    explain: int | None = None,
 ) -> pa.RecordBatchReader | pa.Table | duckdb.DuckDBPyRelation:
     """Score ``rows`` with the current version in ``model`` (a trained-model table).
 
@@ -125,6 +122,10 @@ def score(
     reads, so memory does not grow with the table. With it, the scores also land in the lake
     as hive-partitioned Parquet (``<lake_path>/scored_date=YYYY-MM-DD/``), crash-safe, and
     the table is filled from the files written (see :mod:`dbt_automl.dbt._lake`).
+
+    ``explain=N`` (off by default; the demo reads it from the scores model's
+    ``meta.explain``) adds each row's N largest input-column contributions to the raw
+    prediction and their baseline (see :mod:`dbt_automl.scoring._explain`).
     """
     log = get_logger()
     scores_name = model_name_of(dbt)
@@ -133,16 +134,22 @@ def score(
     _check_supervised(metadata, scores_name)
     schema_in = rows.limit(0).to_arrow_table().schema
     check_rows(metadata, schema_in, scores_name)
-    plan = plan_scoring(dbt, session, rows, metadata, log)
-    schema_out = output_schema(metadata, schema_in).append(pa.field(FEATURE_HASH, pa.uint64()))
+    top = explain_count(explain, scores_name)
+    # Rows scored before explanations were asked for (or fewer of them) are rescored.
+    wanted = [f.name for f in explanation_fields(top)] if top else []
+    plan = plan_scoring(dbt, session, rows, metadata, log, required=wanted)
+    schema_out = output_schema(metadata, schema_in, top)
+    schema_out = schema_out.append(pa.field(FEATURE_HASH, pa.uint64()))
     scored_at = _now()
     log.info(
         f"{scores_name}: scoring with {metadata['model_name']} v{metadata['version']} in "
         f"batches of {batch_size} rows"
         + (" (incremental: new, changed and other-version rows only)" if plan.incremental else "")
+        + (f", with each row's top {top} contributions" if top else "")
     )
     started = time.perf_counter()
-    batches = _scored(version_dir, plan.rows.to_arrow_reader(batch_size), schema_out, scored_at)
+    reader = plan.rows.to_arrow_reader(batch_size)
+    batches = _scored(version_dir, reader, schema_out, scored_at, top)
     if lake_path is not None:
         ids = [c["name"] for c in metadata["id_columns"]]
         lake = ScoresLake(lake_path, ids, scores_name)
@@ -188,11 +195,7 @@ def _current_version_dir(model: duckdb.DuckDBPyRelation, scores_name: str) -> Pa
     """The registry directory of the version the trained-model table marks current."""
     found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
     if not found:
-        raise RegistryError(
-            "the trained-model table has no current version",
-            "build the model first (`dbt build --select <model>`)",
-            model=scores_name,
-        )
+        raise no_current_version(model, scores_name)
     artifact_path, model_name, version = found[0]
     return locate_version(artifact_path, model_name, version)
 
@@ -207,9 +210,14 @@ def _metadata_of(version_dir: Path) -> dict[str, Any]:
 
 
 def _scored(
-    version_dir: Path, reader: pa.RecordBatchReader, schema: pa.Schema, scored_at: datetime
+    version_dir: Path,
+    reader: pa.RecordBatchReader,
+    schema: pa.Schema,
+    scored_at: datetime,
+    top: int = 0,
 ) -> Iterator[pa.RecordBatch]:
-    """Score the batches and close each with the ``feature_hash`` its rows were read with.
+    """Score the batches and close each with the ``feature_hash`` its rows were read with;
+    with ``top``, explain them too (the model file is then loaded as trained).
 
     The model is loaded (checksum verified) only when there is a row to score, and then
     before the first batch is returned. ``score_batches`` yields one output per non-empty
@@ -220,6 +228,7 @@ def _scored(
     if first is None:
         return iter(())
     scorer = Scorer.load(version_dir)
+    explainer = Explainer.load(version_dir, top, get_logger()) if top else None
     predictions = pa.schema(list(schema)[:-1])
     hashes: deque[pa.Array] = deque()
 
@@ -230,7 +239,7 @@ def _scored(
 
     return (
         pa.RecordBatch.from_arrays([*out.columns, hashes.popleft()], schema=schema)
-        for out in score_batches(scorer, hashed(), predictions, scored_at)
+        for out in score_batches(scorer, hashed(), predictions, scored_at, explainer)
     )
 
 

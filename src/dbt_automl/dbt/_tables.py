@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from dbt_automl.dbt._tasks import versions_of
 from dbt_automl.registry import (
     METADATA_FILE,
     ModelVersion,
@@ -18,13 +19,17 @@ from dbt_automl.registry import (
     read_metadata,
 )
 from dbt_automl.tasks import task_named
-from dbt_automl.tasks._curves import CURVE_KEYS
+from dbt_automl.tasks._curves import METADATA_ONLY
 
 # Columns every trained-model table starts with, whatever the task.
 VERSION_KEYS = [
     ("model_name", pa.string()),
     ("version", pa.int32()),
-    ("is_current", pa.bool_()),
+    ("is_current", pa.bool_()),  # the version scoring uses (champion, or pinned)
+    ("status", pa.string()),  # champion | pinned | challenger | rejected | retired
+    ("status_reason", pa.string()),  # why, from the lifecycle log's last entry for it
+    ("status_at", pa.timestamp("us")),
+    ("score", pa.float64()),  # the version's own metric as it recorded it (`metric`)
     ("task", pa.string()),
     ("target", pa.string()),
     ("metric", pa.string()),
@@ -69,11 +74,10 @@ def versions_schema(tasks: list[str]) -> pa.Schema:
 
 
 def versions_table(registry: Registry, model_name: str) -> pa.Table:
-    """Every registered version of a model as rows, the newest current."""
+    """Every registered version of a model as rows; the one serving is current."""
     versions = registry.versions(model_name)
-    rows = [_version_row(v, v is versions[-1]) for v in versions]
     schema = versions_schema([v.metadata["task"] for v in versions])
-    return pa.Table.from_pylist(rows, schema=schema)
+    return versions_of(registry, model_name, schema, _version_row)
 
 
 def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
@@ -108,7 +112,7 @@ def _version_row(version: ModelVersion, is_current: bool) -> dict[str, Any]:
 
 def _decisions(meta: dict[str, Any]) -> dict[str, Any]:
     # The curves are tables of their own (dbt_automl.evaluation): kept out of the JSON.
-    decided = {k: v for k, v in meta.get("decisions", {}).items() if k not in CURVE_KEYS}
+    decided = {k: v for k, v in meta.get("decisions", {}).items() if k not in METADATA_ONLY}
     return {
         **decided,
         "features": meta["features"],

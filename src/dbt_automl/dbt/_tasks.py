@@ -9,7 +9,8 @@ return the model and its task metadata) and ``table`` (the trained-model table).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -17,9 +18,25 @@ import duckdb
 import pyarrow as pa
 
 from dbt_automl._log import get_logger
+from dbt_automl.cards import publish_after_train
+from dbt_automl.dbt._drift import profile_of
 from dbt_automl.dbt._relations import fingerprint
 from dbt_automl.errors import RegistryError, SchemaMismatchError
+from dbt_automl.lifecycle import (
+    Newest,
+    Scores,
+    Verdict,
+    decide,
+    judge,
+    pinned_versions,
+    promotion_rule,
+    recorded_score,
+    recorded_scores,
+    retrain_policy,
+)
 from dbt_automl.registry import (
+    FORMAT_VERSION,
+    Event,
     ModelVersion,
     Registry,
     config_hash,
@@ -41,37 +58,157 @@ class TaskConfig(Protocol):
     def time_budget_s(self) -> float: ...  # noqa: D102
 
     @property
-    def task(self) -> str: ...  # noqa: D102
+    def task(self) -> str | None: ...  # noqa: D102
+
+    @property
+    def raw(self) -> Mapping[str, Any]: ...  # noqa: D102
+
+
+@dataclass
+class Fitted:
+    """A new version before it is registered: the model, its metadata, and (when the task
+    can) how to measure the challenger and a champion on the challenger's held-out rows."""
+
+    model: Any
+    metadata: dict[str, Any]
+    scores: Callable[[ModelVersion | None], Scores | None] | None = None
+    extras: dict[str, bytes] | None = None  # files registered with the version
+
+
+FitResult = Fitted | tuple[Any, dict[str, Any]]
 
 
 def train_or_reuse(
     rows: duckdb.DuckDBPyRelation,
     cfg: TaskConfig,
-    fit: Callable[[ModelVersion | None, int, str], tuple[Any, dict[str, Any]]],
+    fit: Callable[[ModelVersion | None, int, str], FitResult],
     table: Callable[[Registry], pa.Table],
 ) -> pa.Table:
-    """Register a new version trained by ``fit`` unless the data and settings are unchanged.
+    """Train a new version when the model's ``retrain`` rule says so, judge it against the
+    champion by its ``promotion`` rule, and return ``table(registry)``.
 
-    ``fit(current, n_rows, data_fingerprint)`` returns the model and the task's own
-    metadata; :func:`version_metadata` adds what every version records. Returns
-    ``table(registry)``, the model's trained-model table.
+    ``fit(newest, n_rows, data_fingerprint)`` returns a :class:`Fitted` (or the model and
+    its task metadata); :func:`version_metadata` adds what every version records. A new
+    version serves only when promoted; a rejected one stays in the registry, listed.
     """
-    from dbt_automl.dbt._glue import unchanged
-
     log = get_logger()
     registry = Registry(registry_root(cfg.registry_path))
+    registry.adopt(cfg.model_name)
     n_rows, data_fp = fingerprint(rows)
-    current = registry.current(cfg.model_name)
-    if current is not None and unchanged(current, cfg, data_fp):
+    newest = registry.current(cfg.model_name)
+    verdict = _retrain_verdict(rows, cfg, newest, data_fp)
+    if not verdict.train:
         log.info(
-            f"{cfg.model_name}: data and settings unchanged since v{current.version}; "
-            "reusing it (change the data or meta.automl to retrain)"
+            f"{cfg.model_name}: reusing v{newest.version if newest else '?'} ({verdict.reason})"
         )
+        publish_after_train(registry, cfg.model_name)
         return table(registry)
-    model, metadata = fit(current, n_rows, data_fp)
-    version = registry.register(cfg.model_name, model, metadata)
+    log.info(f"{cfg.model_name}: training a new version ({verdict.reason})")
+    fitted = fit(newest, n_rows, data_fp)
+    if isinstance(fitted, tuple):
+        fitted = Fitted(*fitted)
+    champion = registry.champion(cfg.model_name)
+    scores = _scores(fitted, champion)
+    fitted.metadata["profile"] = fitted.metadata.get("profile") or profile_of(rows, cfg)
+    version = registry.register(cfg.model_name, fitted.model, fitted.metadata, fitted.extras)
     log.info(f"{cfg.model_name}: registered v{version.version} at {version.path}")
+    _judge_and_record(registry, cfg, version, champion, scores)
+    publish_after_train(registry, cfg.model_name)
     return table(registry)
+
+
+def _retrain_verdict(
+    rows: duckdb.DuckDBPyRelation, cfg: TaskConfig, newest: ModelVersion | None, data_fp: str
+) -> Verdict:
+    meta = None if newest is None else newest.metadata
+    latest = None
+    if newest is not None and meta is not None:
+        latest = Newest(
+            version=newest.version,
+            data_fingerprint=meta["data"]["fingerprint"],
+            config_hash=meta["config_hash"],
+            library_version=meta.get("versions", {}).get("dbt-automl", ""),
+            readable=meta["format_version"] == FORMAT_VERSION,
+            created_at=datetime.fromisoformat(meta["created_at"]),
+        )
+
+    def drift() -> tuple[str, float] | None:
+        return _largest_shift(rows, meta)
+
+    return decide(
+        latest,
+        retrain_policy(cfg.raw, cfg.model_name),
+        data_fp,
+        config_hash(cfg),
+        library_versions()["dbt-automl"],
+        drift,
+    )
+
+
+def _largest_shift(
+    rows: duckdb.DuckDBPyRelation, meta: dict[str, Any] | None
+) -> tuple[str, float] | None:
+    """The training column that moved most since the newest version (PSI), or None when
+    that version recorded no profile."""
+    profile = (meta or {}).get("profile")
+    if not profile:
+        return None
+    from dbt_automl.drift import compare
+
+    shifts = [(d.feature, d.psi) for d in compare(profile, rows) if d.psi is not None]
+    return max(shifts, key=lambda s: s[1]) if shifts else None
+
+
+def _scores(fitted: Fitted, champion: ModelVersion | None) -> Scores | None:
+    if fitted.scores is not None:
+        return fitted.scores(champion)
+    return recorded_scores(fitted.metadata, None if champion is None else champion.metadata)
+
+
+def _judge_and_record(
+    registry: Registry,
+    cfg: TaskConfig,
+    version: ModelVersion,
+    champion: ModelVersion | None,
+    scores: Scores | None,
+) -> None:
+    rule = promotion_rule(cfg.raw, cfg.model_name)
+    champion_number = None if champion is None else champion.version
+    verdict = judge(scores, rule, champion_number)
+    action = "promoted" if verdict.promote else "rejected"
+    registry.record(
+        cfg.model_name,
+        Event(
+            version.version,
+            action,
+            verdict.reason,
+            metric=None if scores is None else scores.metric,
+            challenger_score=None if scores is None else scores.challenger,
+            champion_score=None if scores is None else scores.champion,
+            champion_version=champion_number,
+        ),
+    )
+    log = get_logger()
+    if verdict.promote:
+        log.info(f"{cfg.model_name}: v{version.version} promoted to champion ({verdict.reason})")
+    else:
+        log.warning(
+            f"{cfg.model_name}: v{version.version} not promoted, v{champion_number} keeps "
+            f"serving ({verdict.reason})"
+        )
+
+
+def serving_version(registry: Registry, model_name: str) -> int | None:
+    """The version this run serves: ``--vars '{automl_pin: {<model>: N}}'``, else the
+    registry's pin or champion.
+
+    Raises:
+        RegistryError: the var pins a version that does not exist.
+    """
+    pinned = pinned_versions().get(model_name)
+    if pinned is not None:
+        return registry.version(model_name, pinned).version
+    return registry.serving(model_name).version
 
 
 def version_metadata(
@@ -116,10 +253,32 @@ def versions_of(
     schema: pa.Schema,
     row: Callable[[ModelVersion, bool], dict[str, Any]],
 ) -> pa.Table:
-    """Every version of a model, one ``row`` each, the newest current."""
-    versions = registry.versions(model_name)
-    rows = [row(v, v is versions[-1]) for v in versions]
+    """Every version of a model, one ``row`` each; the one serving is current, and each
+    has its lifecycle ``status``."""
+    serving = serving_version(registry, model_name)
+    status = registry.status(model_name)
+    last = {e["version"]: e for e in registry.history(model_name)}
+    rows = [
+        {
+            **row(v, v.version == serving),
+            "status": _status(status, v.version, serving),
+            "status_reason": last.get(v.version, {}).get("reason"),
+            "status_at": _when(last.get(v.version, {}).get("at")),
+            "score": recorded_score(v.metadata),
+        }
+        for v in registry.versions(model_name)
+    ]
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _when(at: str | None) -> datetime | None:
+    return None if at is None else datetime.fromisoformat(at).replace(tzinfo=None)
+
+
+def _status(status: dict[int, str], version: int, serving: int | None) -> str:
+    """The logged status, or ``pinned`` for the version a run's var pins."""
+    logged = status.get(version, "challenger")
+    return "pinned" if version == serving and logged != "champion" else logged
 
 
 def load_current(
@@ -136,11 +295,7 @@ def load_current(
 
     found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
     if not found:
-        raise RegistryError(
-            "the trained-model table has no current version",
-            f"build {what} first (`dbt build --select <model>`)",
-            model=caller,
-        )
+        raise no_current_version(model, caller, what)
     loaded, meta = load_version(locate_version(*found[0]))
     if not isinstance(loaded, expected):
         raise RegistryError(
@@ -164,3 +319,24 @@ def require_columns(
             raise SchemaMismatchError(
                 "id column missing from the rows passed", fix, model=caller, column=column
             )
+
+
+def no_current_version(
+    model: duckdb.DuckDBPyRelation, caller: str, what: str = "the model"
+) -> RegistryError:
+    """The error for a trained-model table with no version serving: never built, or every
+    version kept out by the promotion rule (then it says why)."""
+    rejected = model.project("model_name, version, status_reason").order("version").fetchall()
+    if not rejected:
+        return RegistryError(
+            "the trained-model table has no current version",
+            f"build {what} first (`dbt build --select <model>`)",
+            model=caller,
+        )
+    name, version, reason = rejected[-1]
+    return RegistryError(
+        f"no version of {name} serves: v{version} was not promoted ({reason})",
+        f"lower meta.automl.promotion of {name}, or promote one: "
+        f"`dbt-automl models promote {name} {version}`",
+        model=caller,
+    )

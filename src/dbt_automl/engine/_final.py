@@ -17,6 +17,7 @@ from dbt_automl.engine._choose import cost_budget
 from dbt_automl.engine._state import TrainState
 from dbt_automl.preprocess import build_preprocessor, describe_fitted
 from dbt_automl.search import FoldBagged, WeightedEnsemble
+from dbt_automl.tasks._curves import EXPLANATION_REFERENCE
 
 REFIT_FULL_MAX_ROWS = 100_000  # above, 20 % more rows barely helps and the refit costs most
 REFIT_MARGIN_S = 1.0  # after the refit: test predictions, metrics, calibration curve
@@ -69,6 +70,7 @@ def evaluate(state: TrainState) -> None:
     test = state.plan.test
     raw = state.model.predict_raw(state.frame.iloc[test])
     y = state.target.y[test]
+    state.test_raw = raw  # honest predictions: a champion is judged against them
     state.test_metrics = state.task.evaluate(y, raw, state.decision.threshold)
     state.decisions.update(
         state.task.curves(y, raw, state.decision.threshold, state.target.classes)
@@ -98,6 +100,7 @@ def refit_full(state: TrainState) -> None:
     state.model.calibrator = state.decision.calibrator
     state.model.threshold = state.decision.threshold
     decisions["final_model"] = "members refitted on all rows, test rows included"
+    decisions["trained_on_test_rows"] = True
 
 
 def describe(state: TrainState) -> None:
@@ -107,6 +110,7 @@ def describe(state: TrainState) -> None:
         fitted = state.folds[0].preprocessor
     state.decisions["preprocessing"] = describe_fitted(fitted, state.schema)
     state.decisions["scoring"] = _scoring_cost(state)
+    state.decisions[EXPLANATION_REFERENCE] = _explanation_reference(state)
     state.info(
         f"{state.decisions['ensemble']['summary']}; test "
         + ", ".join(f"{k}={v:.4f}" for k, v in state.test_metrics.items())
@@ -122,6 +126,19 @@ def _scoring_cost(state: TrainState) -> dict[str, float]:
     state.model.predict_raw_arrow(rows, state.schema)
     cost = max((time.process_time() - started) / rows.num_rows * 1e6, 1e-3)
     return {"predict_us_per_row": cost, "expected_rows_per_s": 1e6 / cost}
+
+
+def _explanation_reference(state: TrainState) -> dict[str, Any]:
+    """The mean of the encoded training rows (a sample), per preprocessor of the final
+    model: what linear and model-agnostic contributions are measured from."""
+    rng = np.random.default_rng(state.cfg.seed)
+    n = state.table.num_rows
+    rows = state.table.take(np.sort(rng.choice(n, min(n, SCORING_COST_ROWS), replace=False)))
+    transforms = state.model.arrow(state.schema).transforms
+    return {
+        "rows": rows.num_rows,
+        "means": [t.transform(rows).mean(axis=0).tolist() for t in transforms],
+    }
 
 
 def _fold_models_if_cut(state: TrainState) -> None:

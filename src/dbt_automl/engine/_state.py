@@ -57,6 +57,7 @@ class TrainState:
     bagged: bool = field(init=False)
     refit_s: float = field(init=False)
     test_metrics: dict[str, float] = field(init=False)
+    test_raw: np.ndarray = field(init=False)
 
     @property
     def name(self) -> str:
@@ -117,6 +118,11 @@ class TrainResult:
     duration_s: float
     ensemble: list[dict[str, Any]] = field(default_factory=list)
     decisions: dict[str, Any] = field(default_factory=dict)
+    # The test split as it came in (features and target) and its encoded target: the rows
+    # a champion is measured on to judge this run's model (the same rows for both).
+    test_table: pa.Table | None = None
+    test_y: np.ndarray | None = None
+    test_raw: np.ndarray | None = None
 
     @classmethod
     def of(cls, state: TrainState) -> TrainResult:
@@ -138,4 +144,7 @@ class TrainResult:
                 for c, w in state.members
             ],
             decisions=state.decisions,
+            test_table=state.table.take(pa.array(state.plan.test)),
+            test_y=state.target.y[state.plan.test],
+            test_raw=state.test_raw,
         )

@@ -3,6 +3,7 @@ never loaded when the checksum does not match."""
 
 from __future__ import annotations
 
+from dbt_automl.registry._lifecycle import ACTIONS, Event, Serving
 from dbt_automl.registry._metadata import build_metadata, config_hash, library_versions
 from dbt_automl.registry._store import (
     FORMAT_VERSION,
@@ -13,12 +14,16 @@ from dbt_automl.registry._store import (
     Registry,
     load_version,
     locate_version,
+    read_extra,
     read_metadata,
     registry_root,
     sha256_of,
 )
 
 __all__ = [
+    "ACTIONS",
+    "Event",
+    "Serving",
     "FORMAT_VERSION",
     "METADATA_FILE",
     "MODEL_FILE",
@@ -30,6 +35,7 @@ __all__ = [
     "library_versions",
     "load_version",
     "locate_version",
+    "read_extra",
     "read_metadata",
     "registry_root",
     "sha256_of",

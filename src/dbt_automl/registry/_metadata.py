@@ -27,10 +27,17 @@ LIBRARIES = (
 )
 
 
+# Lifecycle settings say when to retrain and promote, not what the model is: changing them
+# must not retrain (nor make older versions look trained on other settings).
+_NOT_HASHED = frozenset({"retrain", "promotion"})
+
+
 def config_hash(cfg: Any) -> str:
-    """SHA-256 of the model's ``meta.automl`` settings as written (key order ignored);
-    ``cfg`` is any task's validated settings (they all keep ``raw``)."""
-    return hashlib.sha256(json.dumps(cfg.raw, sort_keys=True, default=str).encode()).hexdigest()
+    """SHA-256 of the model's ``meta.automl`` settings as written (key order ignored),
+    lifecycle settings left out; ``cfg`` is any task's validated settings (they all keep
+    ``raw``)."""
+    settings = {k: v for k, v in cfg.raw.items() if k not in _NOT_HASHED}
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def build_metadata(

@@ -18,6 +18,14 @@ from typing import Any
 
 from dbt_automl._model import AutoMLModel
 from dbt_automl.errors import ChecksumMismatchError, RegistryError
+from dbt_automl.registry._lifecycle import (
+    Event,
+    Serving,
+    append_event,
+    previous_champion,
+    read_log,
+    serving,
+)
 
 REGISTRY_ENV = "DBT_AUTOML_REGISTRY_PATH"
 MODEL_FILE = "model.joblib"
@@ -89,17 +97,90 @@ class Registry:
         return sorted(found, key=lambda v: v.version)
 
     def current(self, model_name: str) -> ModelVersion | None:
-        """The newest version, or None when the model was never trained."""
+        """The newest version (champion or not), or None when the model was never trained."""
         versions = self.versions(model_name)
         return versions[-1] if versions else None
 
+    def version(self, model_name: str, number: int) -> ModelVersion:
+        """One version by number.
+
+        Raises:
+            RegistryError: the model has no such version.
+        """
+        for found in self.versions(model_name):
+            if found.version == number:
+                return found
+        raise RegistryError(
+            f"{model_name} has no version {number} under {self.root}",
+            "list its versions with `dbt-automl models show " + model_name + "`",
+            model=model_name,
+        )
+
+    def history(self, model_name: str) -> list[dict[str, Any]]:
+        """The model's lifecycle events (promotions, rejections, rollbacks, pins), oldest
+        first."""
+        return read_log(self.root / model_name)
+
+    def serving(self, model_name: str) -> Serving:
+        """The champion, the pin and every version's status, from the lifecycle log."""
+        numbers = [v.version for v in self.versions(model_name)]
+        return serving(numbers, self.history(model_name))
+
+    def champion(self, model_name: str) -> ModelVersion | None:
+        """The version scoring uses (the pin, else the champion), or None."""
+        number = self.serving(model_name).version
+        return None if number is None else self.version(model_name, number)
+
+    def status(self, model_name: str) -> dict[int, str]:
+        """Version -> champion | pinned | challenger | rejected | retired."""
+        return self.serving(model_name).status
+
+    def record(self, model_name: str, event: Event) -> dict[str, Any]:
+        """Append a lifecycle event for an existing version and return it as logged.
+
+        Raises:
+            RegistryError: the version does not exist.
+        """
+        self.version(model_name, event.version)
+        return append_event(self.root / model_name, event)
+
+    def adopt(self, model_name: str) -> None:
+        """Start the lifecycle log of a model registered before it existed: its newest
+        version, which was serving, is recorded as the champion. A no-op otherwise."""
+        versions = self.versions(model_name)
+        if versions and not self.history(model_name):
+            reason = "newest version when the lifecycle log began (it was serving)"
+            append_event(self.root / model_name, Event(versions[-1].version, "promoted", reason))
+
+    def rollback(self, model_name: str, reason: str) -> dict[str, Any]:
+        """Make the previous champion the champion again.
+
+        Raises:
+            RegistryError: there is no earlier champion to return to.
+        """
+        self.adopt(model_name)
+        events = self.history(model_name)
+        target = previous_champion(events)
+        if target is None:
+            raise RegistryError(
+                f"{model_name} has no earlier champion to roll back to",
+                f"promote a version instead: `dbt-automl models promote {model_name} <version>`",
+                model=model_name,
+            )
+        return self.record(model_name, Event(target, "rolled_back", reason))
+
     def register(
-        self, model_name: str, model: AutoMLModel, metadata: dict[str, Any]
+        self,
+        model_name: str,
+        model: AutoMLModel,
+        metadata: dict[str, Any],
+        extras: dict[str, bytes] | None = None,
     ) -> ModelVersion:
         """Write a new version atomically and return it.
 
-        The model file is dumped and hashed inside a temporary directory; metadata (with the
-        hash) is written last; the directory is then renamed to ``vNNNN``.
+        The model file (and any ``extras``: file name -> bytes, e.g. the training rows'
+        keys) is written and hashed inside a temporary directory; metadata (with the hashes)
+        is written last; the directory is then renamed to ``vNNNN``.
         """
         import joblib
 
@@ -109,6 +190,10 @@ class Registry:
         try:
             joblib.dump(model, tmp / MODEL_FILE, compress=3)
             artifact = tmp / MODEL_FILE
+            files = {}
+            for name, content in (extras or {}).items():
+                (tmp / name).write_bytes(content)
+                files[name] = sha256_of(tmp / name)
             for _ in range(100):
                 version = self._next_version(model_name)
                 final = model_dir / f"v{version:04d}"
@@ -122,6 +207,7 @@ class Registry:
                         "path": str(final / MODEL_FILE),
                         "sha256": sha256_of(artifact),
                         "bytes": artifact.stat().st_size,
+                        "files": files,
                     },
                 }
                 _write_json(tmp / METADATA_FILE, meta)
@@ -141,6 +227,27 @@ class Registry:
     def _next_version(self, model_name: str) -> int:
         existing = [int(p.name[1:]) for p in (self.root / model_name).glob("v[0-9]*")]
         return max(existing, default=0) + 1
+
+
+def read_extra(version: ModelVersion, name: str) -> bytes | None:
+    """A file registered with a version (``extras``), checksum verified; None when the
+    version has no such file (older versions).
+
+    Raises:
+        ChecksumMismatchError: the file changed since it was registered.
+    """
+    expected = version.metadata["artifact"].get("files", {}).get(name)
+    path = version.path / name
+    if expected is None or not path.is_file():
+        return None
+    if sha256_of(path) != expected:
+        raise ChecksumMismatchError(
+            f"{path} does not match the SHA-256 in the metadata of {version.model_name} "
+            f"v{version.version}; refusing to read it",
+            "retrain (`dbt build --select <model>`) or restore the original file",
+            model=version.model_name,
+        )
+    return path.read_bytes()
 
 
 def load_version(path: Path) -> tuple[AutoMLModel, dict[str, Any]]:

@@ -130,7 +130,7 @@ class ScorerCache:
         self._loaded: dict[tuple[str, str], tuple[int, Scorer]] = {}
 
     def current(self, model_name: str, root: Path) -> Scorer:
-        """The newest registered version of ``model_name`` under the registry ``root``.
+        """The version of ``model_name`` that serves (champion or pinned) under ``root``.
 
         Raises:
             RegistryError: the model has no version there.
@@ -142,7 +142,7 @@ class ScorerCache:
             cached = self._loaded.get(key)
             if cached is not None and cached[0] == stamp:
                 return cached[1]
-            version = Registry(root).current(model_name)
+            version = Registry(root).champion(model_name)
             if version is None:
                 raise RegistryError(
                     f"no registered version under {root}",

@@ -95,7 +95,7 @@ class SqlFunctions:
         from dbt_automl.registry import Registry
 
         root = self.root()
-        current = Registry(root).current(model_name)
+        current = Registry(root).champion(model_name)
         info: dict[str, Any] = {"model_name": model_name, "version": None, "registry": str(root)}
         if current is not None:
             meta = current.metadata

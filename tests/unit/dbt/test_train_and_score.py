@@ -175,7 +175,10 @@ def test_bad_training_data_fails_and_keeps_earlier_versions(
     with pytest.raises(TrainingDataError, match=fragment) as err:
         train(_dbt("churn_model"), con, con.sql(sql), _settings(registry))
     assert "churn_model" in str(err.value) and "Fix:" in str(err.value)
-    assert [p.name for p in (registry / "churn_model").iterdir()] == ["v0001"]
+    assert sorted(p.name for p in (registry / "churn_model").iterdir()) == [
+        "lifecycle.json",
+        "v0001",
+    ]
 
 
 def test_regression_and_multiclass(con, tmp_path) -> None:
