@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from dbt_automl._models_cli import add_models
 from dbt_automl.errors import DbtAutomlError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -146,6 +147,7 @@ def _run_summary(args: argparse.Namespace) -> int:
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_generate_lake,
     _add_summary,
+    add_models,
 ]
 
 if __name__ == "__main__":
