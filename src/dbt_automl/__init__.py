@@ -2,7 +2,8 @@
 
 Python models call :func:`train`, then :func:`score` (classification, regression),
 :func:`forecast`, :func:`segment` / :func:`segment_profiles`, :func:`detect_anomalies` or
-:func:`recommend` by the model's task, and :func:`leaderboard`; notebooks and
+:func:`recommend` by the model's task, :func:`leaderboard`, and ``drift`` (the rows
+being scored against the training rows, per feature); notebooks and
 pipelines use :class:`AutoML` (the scikit-learn contract) or :func:`fit`. Heavy libraries
 (scikit-learn, optuna, lightgbm) load on first use, so ``import dbt_automl`` stays fast.
 """
@@ -41,6 +42,7 @@ __all__ = [
     "TrainingDataError",
     "__version__",
     "detect_anomalies",
+    "drift",
     "fit",
     "forecast",
     "leaderboard",
@@ -220,4 +222,11 @@ def __getattr__(name: str) -> Any:
         from dbt_automl._estimator import AutoML
 
         return AutoML
+    # `drift` is a callable package: dbt_automl.drift(dbt, session, model=..., rows=...,
+    # scores=...) returns a model's drift table (one row per feature: PSI, unseen share,
+    # null rates, level), and dbt_automl.drift.compare / training_profile are the library.
+    if name == "drift":
+        import importlib
+
+        return importlib.import_module("dbt_automl.drift")
     raise AttributeError(f"module 'dbt_automl' has no attribute {name!r}")

@@ -1,0 +1,128 @@
+"""The drift table python models return, and the training profile every version records.
+
+``dbt_automl.drift(dbt, session, model=dbt.ref("churn_model"), rows=dbt.ref(...))`` reads
+the current version's ``metadata["profile"]`` (no model file is loaded) and compares the
+rows with it: one row per feature, plus one ``__prediction__`` row when ``scores`` are
+given and the version recorded its test split's prediction distribution.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from dbt_automl._log import get_logger
+from dbt_automl.drift import FeatureDrift, compare, compare_predictions, training_profile
+from dbt_automl.errors import RegistryError
+
+DRIFT_SCHEMA = pa.schema(
+    [
+        ("model_name", pa.string()),
+        ("model_version", pa.int32()),
+        ("feature", pa.string()),
+        ("kind", pa.string()),
+        ("psi", pa.float64()),
+        ("unseen_share", pa.float64()),
+        ("null_rate_train", pa.float64()),
+        ("null_rate_now", pa.float64()),
+        ("null_rate_change", pa.float64()),
+        ("rows_train", pa.int64()),
+        ("rows_now", pa.int64()),
+        ("level", pa.string()),
+        ("bins", pa.string()),
+        ("computed_at", pa.timestamp("us")),
+    ]
+)
+# Settings naming columns that are not features: ids, the anomaly label, the user.
+_NOT_FEATURES = ("id_columns", "exclude")
+_NOT_FEATURE = ("label_column", "user_column")
+
+
+def profile_of(rows: duckdb.DuckDBPyRelation, cfg: Any, *also: str) -> dict[str, Any]:
+    """The training profile of ``rows`` for any task's settings ``cfg``: every column but
+    the ids, the excluded columns, a label or user column, and ``also`` (the target of a
+    supervised model, absent from the rows it scores)."""
+    names = [name for key in _NOT_FEATURES for name in getattr(cfg, key, ())]
+    names += [getattr(cfg, key, None) for key in _NOT_FEATURE]
+    return training_profile(rows, exclude=[n for n in (*names, *also) if n])
+
+
+def drift(
+    dbt: Any,
+    session: Any,
+    model: duckdb.DuckDBPyRelation,
+    rows: duckdb.DuckDBPyRelation,
+    scores: duckdb.DuckDBPyRelation | None = None,
+) -> pa.Table:
+    """The drift table of the version ``model`` (a trained-model table) marks current,
+    for any task: one row per profiled feature of ``rows`` (see ``DRIFT_SCHEMA`` and
+    :func:`dbt_automl.drift.compare`), and a ``__prediction__`` row comparing ``scores``
+    (the rows that version scored) with its test split when it recorded that.
+
+    Raises:
+        RegistryError: no current version, or one trained before profiles were recorded.
+    """
+    # Imported here: _glue's train() imports profile_of from this module.
+    from dbt_automl.dbt._glue import _current_version_dir, _metadata_of, model_name_of
+
+    caller = model_name_of(dbt)
+    metadata = _metadata_of(_current_version_dir(model, caller))
+    name, version = metadata["model_name"], int(metadata["version"])
+    profile = metadata.get("profile")
+    if profile is None:
+        raise RegistryError(
+            f"{name} v{version} has no training profile to compare the rows with (it was "
+            "trained before dbt-automl recorded one)",
+            f"retrain it: `dbt build --select {name} --vars '{{automl_retrain: true}}'`",
+            model=caller,
+        )
+    features = compare(profile, rows)
+    if scores is not None:
+        features += _prediction_drift(metadata, scores, caller)
+    _log_summary(caller, name, version, features)
+    computed_at = datetime.now(UTC).replace(tzinfo=None)
+    table = [
+        {
+            "model_name": name,
+            "model_version": version,
+            **feature.as_row(),
+            "bins": json.dumps(feature.bin_rows()),
+            "computed_at": computed_at,
+        }
+        for feature in features
+    ]
+    return pa.Table.from_pylist(table, schema=DRIFT_SCHEMA)
+
+
+def _prediction_drift(
+    metadata: dict[str, Any], scores: duckdb.DuckDBPyRelation, caller: str
+) -> list[FeatureDrift]:
+    """The ``__prediction__`` row, when the version recorded its test split's predictions;
+    only the scores of that version count."""
+    distribution = (metadata.get("decisions") or {}).get("prediction_distribution")
+    if not distribution:
+        get_logger().info(
+            f"{caller}: {metadata['model_name']} v{metadata['version']} recorded no prediction "
+            "distribution; the drift table has no __prediction__ row"
+        )
+        return []
+    if "model_version" in scores.columns:
+        scores = scores.filter(f"model_version = {int(metadata['version'])}")
+    test_rows = (metadata.get("data") or {}).get("test_rows")
+    return [compare_predictions(distribution, scores, caller, test_rows)]
+
+
+def _log_summary(caller: str, name: str, version: int, features: list[FeatureDrift]) -> None:
+    moved = [f for f in features if f.level != "ok"]
+    worst = ", ".join(
+        f"{f.feature} {'no values' if f.psi is None else f'PSI {f.psi:.3f}'} ({f.level})"
+        for f in sorted(moved, key=lambda f: -(f.psi if f.psi is not None else 1e9))[:5]
+    )
+    get_logger().info(
+        f"{caller}: {len(moved)} of {len(features)} features of {name} v{version} drifted"
+        + (f": {worst}" if worst else "")
+    )
