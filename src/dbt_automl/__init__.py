@@ -2,8 +2,8 @@
 
 Python models call :func:`train`, then :func:`score` (classification, regression),
 :func:`forecast`, :func:`segment` / :func:`segment_profiles`, :func:`detect_anomalies` or
-:func:`recommend` by the model's task, :func:`leaderboard`, and ``drift`` (the rows
-being scored against the training rows, per feature); notebooks and
+:func:`recommend` by the model's task, :func:`leaderboard`, :func:`evaluation` and
+``drift`` (the rows being scored against the training rows, per feature); notebooks and
 pipelines use :class:`AutoML` (the scikit-learn contract) or :func:`fit`. Heavy libraries
 (scikit-learn, optuna, lightgbm) load on first use, so ``import dbt_automl`` stays fast.
 """
@@ -43,6 +43,7 @@ __all__ = [
     "__version__",
     "detect_anomalies",
     "drift",
+    "evaluation",
     "fit",
     "forecast",
     "leaderboard",
@@ -77,12 +78,16 @@ def score(
     rows: duckdb.DuckDBPyRelation,
     batch_size: int = 50_000,
     lake_path: str | Path | None = None,
+    explain: int | None = None,
 ) -> pa.RecordBatchReader | pa.Table | duckdb.DuckDBPyRelation:
     """Score rows with a trained model's current version; see :func:`dbt_automl.dbt.score`.
 
     Incremental when the python model is (``materialized='incremental'``, ``unique_key`` =
     the id columns): only new, changed or other-version rows are scored. ``lake_path``
-    also writes the scores to the lake as hive-partitioned Parquet.
+    also writes the scores to the lake as hive-partitioned Parquet. ``explain=N`` (off by
+    default; e.g. ``explain=dbt.config.meta_get("explain")``) adds each row's N largest
+    input-column contributions (``top_feature_<k>``, ``top_contribution_<k>``) and their
+    ``contribution_baseline``, in log-odds (classification) or the target's units.
 
     Example::
 
@@ -92,7 +97,7 @@ def score(
     """
     from dbt_automl.dbt import score as _score
 
-    return _score(dbt, session, model, rows, batch_size, lake_path)
+    return _score(dbt, session, model, rows, batch_size, lake_path, explain)
 
 
 def forecast(
@@ -200,6 +205,22 @@ def leaderboard(dbt: Any, session: Any, model: duckdb.DuckDBPyRelation) -> pa.Ta
     from dbt_automl.dbt import leaderboard as _leaderboard
 
     return _leaderboard(model)
+
+
+def evaluation(dbt: Any, session: Any, model: duckdb.DuckDBPyRelation) -> pa.Table:
+    """The current version's evaluation on its test split as one long table (BigQuery's
+    ``ML.CONFUSION_MATRIX`` / ``ML.ROC_CURVE``): one row per point of each ``curve``
+    (confusion_matrix, roc, pr, calibration, residuals_by_decile,
+    prediction_distribution, importance). Reads metadata only.
+
+    Example::
+
+        def model(dbt, session):
+            return dbt_automl.evaluation(dbt, session, dbt.ref("churn_model"))
+    """
+    from dbt_automl.dbt._evaluation import evaluation as _evaluation
+
+    return _evaluation(dbt, session, model)
 
 
 def fit(data: pd.DataFrame | pa.Table, settings: dict[str, Any], name: str = "model") -> AutoML:

@@ -11,6 +11,7 @@ deleted from the prediction table, so it holds what a full rebuild would hold.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,9 +56,12 @@ def plan_scoring(
     rows: duckdb.DuckDBPyRelation,
     metadata: dict[str, Any],
     log: Logger,
+    required: Sequence[str] = (),
 ) -> ScoringPlan:
     """Rows to score for this run, as a lazy relation; on an incremental run also deletes
-    the keys that are no longer in ``rows`` from ``dbt.this``.
+    the keys that are no longer in ``rows`` from ``dbt.this``. A prediction table without
+    one of the ``required`` columns (explanations asked for since it was scored) is
+    rescored whole.
     """
     ids = [c["name"] for c in metadata["id_columns"]]
     features = [c["name"] for c in metadata["features"]["columns"]]
@@ -70,7 +74,7 @@ def plan_scoring(
     drop_leftover_tables(session, this.split(".")[-1].strip('"'))
     if not getattr(dbt, "is_incremental", False):
         return ScoringPlan(session.sql(source), incremental=False)
-    missing = [c for c in [*ids, *_COMPARED] if c not in _columns(session, this)]
+    missing = [c for c in [*ids, *_COMPARED, *required] if c not in _columns(session, this)]
     if missing:
         log.warning(
             f"{this} has no column(s) {missing}: rescoring every row. Add "

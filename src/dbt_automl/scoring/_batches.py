@@ -15,7 +15,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from dbt_automl.scoring._scorer import Scorer, usable_cores
+from dbt_automl.scoring._explain import Explainer, explanation_fields
+from dbt_automl.scoring._scorer import CORE_SLOTS, ONE_THREAD_PER_CALL, Scorer, usable_cores
 from dbt_automl.tasks import task_named
 
 PROVENANCE = [
@@ -25,11 +26,13 @@ PROVENANCE = [
 ]
 
 
-def output_schema(metadata: dict[str, Any], rows_schema: pa.Schema) -> pa.Schema:
-    """The prediction table's columns: ids, the task's prediction columns, provenance."""
+def output_schema(metadata: dict[str, Any], rows_schema: pa.Schema, explain: int = 0) -> pa.Schema:
+    """The prediction table's columns: ids, the task's prediction columns, the top
+    ``explain`` contributions (none by default), provenance."""
     ids = [rows_schema.field(c["name"]) for c in metadata["id_columns"]]
     task = task_named(metadata["task"])
-    return pa.schema(ids + task.prediction_fields(_label_type(metadata)) + PROVENANCE)
+    explained = explanation_fields(explain) if explain else []
+    return pa.schema(ids + task.prediction_fields(_label_type(metadata)) + explained + PROVENANCE)
 
 
 def _label_type(metadata: dict[str, Any]) -> pa.DataType:
@@ -44,19 +47,21 @@ def score_batches(
     batches: Iterator[pa.RecordBatch],
     schema: pa.Schema,
     scored_at: datetime,
+    explainer: Explainer | None = None,
 ) -> Iterator[pa.RecordBatch]:
     """Predict each input batch and yield the matching output batch, in input order.
 
     Batches are scored in parallel, one per usable core, at most that many in flight (so
     memory stays a few batches whatever the table); the reader keeps pulling rows from
-    DuckDB meanwhile.
+    DuckDB meanwhile. With ``explainer``, ``schema`` holds the explanation columns
+    (:func:`output_schema` with ``explain``) and they are filled in.
     """
     workers = usable_cores()
     with ThreadPoolExecutor(workers, thread_name_prefix="dbt-automl-score") as pool:
         pending: deque[Future[pa.RecordBatch]] = deque()
         for batch in batches:
             if batch.num_rows:
-                pending.append(pool.submit(_score, scorer, batch, schema, scored_at))
+                pending.append(pool.submit(_score, scorer, batch, schema, scored_at, explainer))
             if len(pending) >= workers:
                 yield pending.popleft().result()
         while pending:
@@ -64,13 +69,22 @@ def score_batches(
 
 
 def _score(
-    scorer: Scorer, batch: pa.RecordBatch, schema: pa.Schema, scored_at: datetime
+    scorer: Scorer,
+    batch: pa.RecordBatch,
+    schema: pa.Schema,
+    scored_at: datetime,
+    explainer: Explainer | None = None,
 ) -> pa.RecordBatch:
     ids = [c["name"] for c in scorer.metadata["id_columns"]]
-    fields = [schema.field(i) for i in range(len(ids), len(schema) - len(PROVENANCE))]
+    width = len(explanation_fields(explainer.top)) if explainer is not None else 0
+    end = len(schema) - len(PROVENANCE) - width
+    fields = [schema.field(i) for i in range(len(ids), end)]
     raw = scorer.raw(batch)
     columns: list[pa.Array] = [batch.column(name) for name in ids]
     columns += scorer.prediction_arrays(raw, fields)
+    if explainer is not None:
+        with ONE_THREAD_PER_CALL, CORE_SLOTS:
+            columns += explainer.arrays(batch, raw)
     n = batch.num_rows
     columns.append(pa.repeat(pa.scalar(scorer.name, pa.string()), n))
     columns.append(pa.repeat(pa.scalar(scorer.version, pa.int32()), n))

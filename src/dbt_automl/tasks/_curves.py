@@ -25,6 +25,11 @@ CURVE_KEYS = (
     "confusion_matrix",
     "residuals_by_decile",
 )
+# The mean of the encoded training rows, per preprocessor: what linear and model-agnostic
+# contributions are relative to (dbt_automl.scoring._explain).
+EXPLANATION_REFERENCE = "explanation_reference"
+# What the trained-model table's decisions JSON leaves out (the metadata file keeps it).
+METADATA_ONLY = (*CURVE_KEYS, EXPLANATION_REFERENCE)
 MAX_POINTS = 200
 DISTRIBUTION_BINS = 10  # deciles: PSI's usual binning, robust to skewed probabilities
 
