@@ -11,6 +11,9 @@ process):
   compiled, CatBoost on one thread, linear models as coefficients);
 - ``python model``: ``dbt run`` of a python model calling ``dbt_automl.score`` (the node's
   time from run_results.json: read, preprocess, predict, write);
+- ``explain=3``: the same python model with ``explain=3`` (each row's top three
+  contributions), up to ``--explain-max-rows``; the report gives its cost as a ratio to
+  the plain python model's time on the same rows;
 - ``sql function``: ``dbt run`` of a table model selecting ``dbt_automl.predict(...)``;
 - ``naive``: a python model doing ``dbt.ref(...).df()`` then predicting the whole frame.
 
@@ -41,7 +44,7 @@ from sections import markers, write_section  # noqa: E402
 
 START, END = markers("scoring")
 PROJECT_PARTS = ["dbt_project.yml", "profiles.yml", "models", "python_models", "macros", "seeds"]
-PATHS = ("ceiling", "compiled", "python model", "sql function", "naive")
+PATHS = ("ceiling", "compiled", "python model", "explain=3", "sql function", "naive")
 # DuckDB keeps the blocks it reads and writes cached up to its memory limit. At 300MB that
 # cache alone grew by ~180MB between 1M and 10M rows (duckdb_memory()): 1M rows did not
 # fill it, 10M did. Below what 1M rows fill, both sizes run with the same, full cache, and
@@ -64,6 +67,15 @@ def model(dbt, session):
     dbt.config(materialized="table")
     return dbt_automl.score(
         dbt, session, model=dbt.ref("fraud_model"), rows=dbt.ref("bench_rows")
+    )
+""",
+    "bench_explained_scores.py": """import dbt_automl
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    return dbt_automl.score(
+        dbt, session, model=dbt.ref("fraud_model"), rows=dbt.ref("bench_rows"), explain=3
     )
 """,
     "bench_sql_scores.sql": """{{ config(materialized='table') }}
@@ -144,6 +156,7 @@ def prepare(work: Path) -> None:
     """The demo project with the bench models, the default lake, fraud_model trained."""
     project = work / "project"
     if (work / ".prepared").exists():
+        _write_bench_models(project)  # a workdir prepared before a bench model was added
         return
     shutil.rmtree(project, ignore_errors=True)
     project.mkdir(parents=True)
@@ -151,13 +164,17 @@ def prepare(work: Path) -> None:
         source = ROOT / part
         copy = shutil.copytree if source.is_dir() else shutil.copy
         copy(source, project / part)
-    (project / "models" / "bench").mkdir()
-    for name, text in BENCH_MODELS.items():
-        (project / "models" / "bench" / name).write_text(text)
+    _write_bench_models(project)
     lake = [str(ROOT / ".venv" / "bin" / "dbt-automl"), "generate-lake", "--scale", "default"]
     subprocess.run([*lake, "--out", str(work / "lake")], check=True, env=_env(work))
     _dbt(work, "build", "--select", "+fraud_model", "--exclude", "test_type:data")
     (work / ".prepared").touch()
+
+
+def _write_bench_models(project: Path) -> None:
+    (project / "models" / "bench").mkdir(parents=True, exist_ok=True)
+    for name, text in BENCH_MODELS.items():
+        (project / "models" / "bench" / name).write_text(text)
 
 
 def measure_dbt(work: Path, rows: int, node: str, repeat: int) -> dict:
@@ -226,20 +243,25 @@ def measure_models(work: Path, repeat: int) -> None:
     print(json.dumps(rates))
 
 
-def measure_all(work: Path, rows: int, naive_max: int, repeat: int) -> dict[str, dict]:
-    """Every path over ``rows`` rows (the naive one up to ``naive_max`` rows)."""
+def measure_all(
+    work: Path, rows: int, naive_max: int, repeat: int, explain_max: int
+) -> dict[str, dict]:
+    """Every path over ``rows`` rows (the naive one up to ``naive_max`` rows, explain=3 up
+    to ``explain_max``)."""
     _dbt(work, "run", "--select", "bench_rows", "--vars", _rows_vars(rows))
     cmd = [sys.executable, __file__, "--measure-models", str(work), "--repeat", str(repeat)]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     found = json.loads(out.strip().splitlines()[-1])  # after any log lines
     nodes = {
         "python model": "bench_python_scores",
+        "explain=3": "bench_explained_scores",
         "sql function": "bench_sql_scores",
         "naive": "bench_naive_scores",
     }
+    limits = {"naive": naive_max, "explain=3": explain_max}
     for path, node in nodes.items():
-        if path == "naive" and rows > naive_max:
-            continue  # the whole table in pandas: see --naive-max-rows
+        if rows > limits.get(path, rows):
+            continue  # naive: the whole table in pandas; explain: see --explain-max-rows
         found[path] = measure_dbt(work, rows, node, repeat)
         print(f"{rows:>11,} {path:<13} {found[path]['rows_per_s']:>12,.0f} rows/s", flush=True)
     return found
@@ -289,7 +311,8 @@ def report(
         cells = []
         for n in sizes:
             if path not in results[n]:
-                cells.append("not run (`--naive-max-rows`)")
+                flag = "--naive-max-rows" if path == "naive" else "--explain-max-rows"
+                cells.append(f"not run (`{flag}`)")
                 continue
             r, ceiling = results[n][path], results[n]["ceiling"]["rows_per_s"]
             cells.append(
@@ -305,6 +328,15 @@ def report(
             + ", ".join(f"{name} {ratio:.2f}x" for name, ratio in members.items())
             + " (CatBoost members run on one thread, linear ones as coefficients; kNN and SVM "
             "members keep their library).",
+        ]
+    explained = [n for n in sizes if "explain=3" in results[n]]
+    if explained:
+        lines += [
+            "",
+            "`explain=3` (each row's top three contributions, decision 0014) against the "
+            "plain python model on the same rows: "
+            + ", ".join(f"{n:,} rows {_explain_cost(results[n]):.2f}x the time" for n in explained)
+            + ".",
         ]
     lines += [
         "",
@@ -325,6 +357,11 @@ def report(
             + ".",
         ]
     return "\n".join([*lines, "", END]) + "\n"
+
+
+def _explain_cost(result: dict[str, dict]) -> float:
+    """How many times the plain python model's time scoring with explain=3 takes."""
+    return result["python model"]["rows_per_s"] / result["explain=3"]["rows_per_s"]
 
 
 def _model_label(work: Path) -> str:
@@ -356,6 +393,13 @@ def main() -> int:
         default=3,
         help="runs of every measurement; the fastest counts (the machine is shared)",
     )
+    parser.add_argument(
+        "--explain-max-rows",
+        type=int,
+        default=1_000_000,
+        help="largest table scored with explain=3 (model-agnostic members cost 2 predictions "
+        "a feature)",
+    )
     parser.add_argument("--measure-models", metavar="WORKDIR")
     args = parser.parse_args()
     if args.measure_models:
@@ -366,7 +410,10 @@ def main() -> int:
     prepare(work)
     sizes = [int(r) for r in args.rows.split(",")]
     startup = measure_startup(work)
-    results = {n: measure_all(work, n, args.naive_max_rows, args.repeat) for n in sizes}
+    results = {
+        n: measure_all(work, n, args.naive_max_rows, args.repeat, args.explain_max_rows)
+        for n in sizes
+    }
     section = report(results, _model_label(work), startup, args.repeat)
     print(section)
     write_section(Path(args.out), section, "scoring")
