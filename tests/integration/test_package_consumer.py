@@ -70,6 +70,13 @@ EXPECTED_FAILURES = {
     "anomaly_precision_at_flagged_at_least_0_8__fails": 1,
     "offers_beat_popularity_by_2_points": 0,
     "offers_double_popularity__fails": 1,
+    "drift_stable_passes": 0,
+    "drift_shifted_errors__fails": 8,
+    "drift_shifted_warnings__fails": 2,
+    "drift_loose_levels__fails": 2,
+    "drift_unknown_feature__fails": 2,
+    "drift_loose_levels_on_present_features": 0,
+    "drift_no_rows__fails": 1,
 }
 
 # What the stored failing rows say (`failure` column), in any order.
@@ -124,6 +131,25 @@ EXPECTED_FAILURE_TEXTS = {
         "precision@N of card_offer_model v2 = 0.12 does not beat popularity (0.08) by margin 0"
         " and lift 2",
     ],
+    "drift_shifted_errors__fails": [
+        "psi of amount = 0.62 >= error_psi 0.25",
+        "psi of __prediction__ = 0.3 >= error_psi 0.25",
+        "psi of channel = 0.15 >= warn_psi 0.1",
+        "psi of customer_tier = 0.12 >= warn_psi 0.1",
+        "is_foreign has no value in the 5000 rows compared (the column is missing or all null)",
+        "0.07 of country_code values were never seen in training, above max_unseen_share 0.05",
+        "null rate of tenure_days went from 0.01 to 0.25, a change above max_null_rate_change 0.1",
+        "null rate of is_foreign went from 0.0 to 1.0, a change above max_null_rate_change 0.1",
+    ],
+    "drift_loose_levels__fails": [
+        "psi of amount = 0.62 >= warn_psi 0.5",
+        "is_foreign has no value in the 5000 rows compared (the column is missing or all null)",
+    ],
+    "drift_unknown_feature__fails": [
+        "psi of amount = 0.62 >= error_psi 0.25",
+        "feature balance is not in the drift table",
+    ],
+    "drift_no_rows__fails": ["the drift table has no rows"],
 }
 
 
@@ -353,6 +379,32 @@ def test_a_failing_case_that_stops_failing_breaks_the_build(consumer: Path) -> N
     assert statuses["retired_no_current_version__fails"] == "fail"
 
 
+def test_drift_levels_are_dbt_severities(consumer: Path) -> None:
+    # No config in YAML: the test's own fail_calc / warn_if / error_if decide.
+    models = consumer / "models" / "drift"
+    (models / "warned_drift.sql").write_text(
+        "select * from {{ ref('shifted_drift_rows') }}\n"
+        "where feature in ('channel', 'customer_tier', 'hour_of_day')\n"
+    )
+    (models / "failed_drift.sql").write_text("select * from {{ ref('shifted_drift_rows') }}\n")
+    (models / "severity.yml").write_text(
+        "version: 2\n"
+        "models:\n"
+        + "".join(
+            f"  - name: {name}\n"
+            "    data_tests:\n"
+            "      - dbt_automl.expect_no_feature_drift:\n"
+            f"          name: {name}_level\n"
+            for name in ("warned_drift", "failed_drift")
+        )
+    )
+    res = _dbt(consumer, "build", "--select", "shifted_drift_rows", "warned_drift", "failed_drift")
+    statuses = {r.node.name: r.status for r in res.result.results}
+    assert statuses["warned_drift_level"] == "warn"
+    assert statuses["failed_drift_level"] == "fail"
+    assert not res.success
+
+
 def _add_model_with_test(
     project: Path, test: str, arguments: str, seed: str, extra_columns: str = ""
 ) -> None:
@@ -405,6 +457,18 @@ def _add_model_with_test(
             "expect_valid_predictions",
             "{key_columns: customer_id, probability_tolerance: -1}",
             "`probability_tolerance` must be a number >= 0, got -1",
+        ),
+        (
+            "expect_no_feature_drift",
+            "{warn_psi: 0.3, error_psi: 0.2}",
+            "dbt_automl.expect_no_feature_drift: `warn_psi` must be <= `error_psi`, got "
+            "warn_psi=0.3 and error_psi=0.2",
+        ),
+        (
+            "expect_no_feature_drift",
+            "{max_unseen_share: -1, features: [amount]}",
+            "dbt_automl.expect_no_feature_drift: `max_unseen_share` must be a number >= 0 (or "
+            "null to skip the check), got -1",
         ),
     ],
 )
