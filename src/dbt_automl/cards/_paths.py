@@ -1,0 +1,53 @@
+"""Where cards go: the project a dbt run works on, its manifest, the published cards."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+CARDS_ENV = "DBT_AUTOML_CARDS_PATH"
+CARD_DIR = "card"  # inside a registry version directory: vNNNN/card/
+
+
+def dbt_flag(name: str) -> Any:
+    """A flag of the dbt invocation this process is running (``PROJECT_DIR``,
+    ``TARGET_PATH``), or None outside dbt.
+
+    dbt-duckdb runs python models inside dbt's own process, where dbt keeps the parsed
+    command line in ``dbt.flags``; that is how a model being trained learns which project
+    dir dbt was given (``--project-dir``), which need not be the working directory.
+    """
+    try:
+        from dbt.flags import get_flags
+
+        return getattr(get_flags(), name, None)
+    except Exception:  # dbt not installed or not initialised: not inside a dbt run
+        return None
+
+
+def project_dir(project: Path | None = None) -> Path:
+    """``project`` if given; inside a dbt run its project dir; else the working directory."""
+    if project is not None:
+        return project
+    return Path(dbt_flag("PROJECT_DIR") or os.getcwd())
+
+
+def cards_root(project: Path | None = None) -> Path:
+    """The published cards: $DBT_AUTOML_CARDS_PATH, else ``<project>/assets/cards``.
+
+    ``assets/`` is the dbt project's ``asset-paths`` entry, which ``dbt docs generate``
+    copies to ``target/assets/``, where the model pages' links and images point.
+    """
+    configured = os.environ.get(CARDS_ENV)
+    if configured:
+        return Path(configured).resolve()
+    return (project_dir(project) / "assets" / "cards").resolve()
+
+
+def manifest_path(project: Path | None = None) -> Path:
+    """``<project>/<target path>/manifest.json``: inside a dbt run, the invocation's
+    project and target path; else ``<project or working dir>/target/manifest.json``."""
+    root = project_dir(project)
+    target = Path(dbt_flag("TARGET_PATH") or "target") if project is None else Path("target")
+    return (target if target.is_absolute() else root / target) / "manifest.json"
