@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: setup lake demo test lint unit clean
+.PHONY: setup lake demo test lint unit clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,11 +37,16 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
-test: lint
+test: lint browser
 	$(BIN)/pytest
 
+# Chromium from Debian's packages for the dbt docs browser test (Playwright drives it; no
+# browser download). Installed only when missing; needs root (or sudo).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium chromium-driver; }
+
 clean:
-	rm -rf target dbt_packages lake/raw lake/models lake/scores logs
+	rm -rf target dbt_packages lake/raw lake/models lake/scores logs assets
 
 # Quality benchmark (bench/quality.py): side venvs for AutoGluon and FLAML, then the run.
 BUDGET ?= 60
