@@ -40,6 +40,7 @@ SHOWN_ELSEWHERE = {
     "threshold",
     "ensemble",
     "feature_selection",
+    "explanation_reference",  # the training means explanations start from: data, not a choice
 }
 
 
@@ -113,15 +114,19 @@ def data(meta: Mapping[str, Any]) -> Section:
 
 
 def date_range(meta: Mapping[str, Any]) -> str | None:
-    """The training rows' first and last time, when the version knows its time column."""
+    """The training rows' first and last time, when the version knows its time column:
+    the column's ``min`` / ``max`` in the training profile, else (forecasting) the last
+    period of the history."""
     column = meta.get("time_column")
     profile = meta.get("profile") or {}
-    columns = profile.get("columns", profile) if isinstance(profile, Mapping) else {}
-    stats = columns.get(column) if isinstance(columns, Mapping) and column else None
-    if isinstance(stats, Mapping) and stats.get("min") is not None:
-        return f"{stats['min']} to {stats.get('max')} ({column})"
+    entries = [*profile.get("columns", []), *profile.get("skipped", [])] if column else []
+    for entry in entries:
+        if entry.get("name") == column and entry.get("min") is not None:
+            return f"{entry['min']} to {entry.get('max')} ({column})"
     if meta.get("last_period"):
         return f"up to {meta['last_period']} ({column}, frequency {meta.get('frequency')})"
+    if column:
+        return f"not recorded (time column {column})"
     return None
 
 

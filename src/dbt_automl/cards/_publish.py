@@ -9,10 +9,11 @@ was. In a registry version, ``card/`` is the only thing ever added after registr
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def render_card(
     model_name: str,
     version: int | None = None,
     *,
-    drift: Sequence[Mapping[str, Any]] | None = None,
+    drift: Sequence[Any] | None = None,
     project: Path | None = None,
     force: bool = False,
 ) -> Path:
@@ -40,8 +41,9 @@ def render_card(
         registry: the registry holding the model.
         model_name: the trained model (dbt model name).
         version: the version; default the one scoring uses (the champion).
-        drift: rows of a drift table (one per feature, with ``feature``/``column`` and
-            ``psi``), drawn and listed when given.
+        drift: one row per feature, drawn and listed when given: rows of a drift table
+            (mappings with ``feature`` and ``psi``) or ``dbt_automl.drift.compare``'s
+            :class:`~dbt_automl.drift.FeatureDrift` objects.
         project: the dbt project whose ``target/manifest.json`` holds the model's tests
             (default: the running dbt invocation's project, else the working directory).
         force: render even when the card on disk shows the same things.
@@ -61,7 +63,7 @@ def publish_card(
     cards_path: Path | None = None,
     *,
     version: int | None = None,
-    drift: Sequence[Mapping[str, Any]] | None = None,
+    drift: Sequence[Any] | None = None,
     project: Path | None = None,
 ) -> Path:
     """Render the card of the version scoring uses (or of ``version``) and copy it to
@@ -96,14 +98,18 @@ def publish_after_train(registry: Registry, model_name: str) -> None:
 
     Does nothing outside a dbt run unless $DBT_AUTOML_CARDS_PATH says where cards go (a
     notebook or a unit test calling ``train`` gets no ``assets/`` folder in its working
-    directory). Never fails the build: a card that cannot be drawn is a warning.
+    directory). The card published is the serving version's, or the one this run's
+    ``automl_pin`` var names. Never fails the build: a card that cannot be drawn is a
+    warning.
     """
     from dbt_automl._log import get_logger
+    from dbt_automl.lifecycle import pinned_versions
 
     if dbt_flag("PROJECT_DIR") is None and not os.environ.get(CARDS_ENV):
         return
     try:
-        path = publish_card(registry, model_name)
+        # A run's --vars '{automl_pin: {<model>: N}}' serves N in this run: publish its card.
+        path = publish_card(registry, model_name, version=pinned_versions().get(model_name))
     except Exception as exc:  # the model is trained and registered; only its card failed
         get_logger().warning(f"{model_name}: model card not written ({exc!r})")
         return
@@ -132,13 +138,25 @@ def _version(
 def _inputs(
     life: Lifecycle,
     model_name: str,
-    drift: Sequence[Mapping[str, Any]] | None,
+    drift: Sequence[Any] | None,
     project: Path | None,
 ) -> CardInputs:
     manifest = manifest_path(project)
     tests = model_tests(manifest, model_name)
-    rows = [dict(r) for r in drift] if drift else None
+    rows = [drift_row(r) for r in drift] if drift else None
     return CardInputs(life, tests, manifest.is_file(), rows)
+
+
+def drift_row(row: Any) -> dict[str, Any]:
+    """A drift row as the card lists it: a drift-table row (mapping) or a
+    :class:`dbt_automl.drift.FeatureDrift`, without its per-bin lists."""
+    if dataclasses.is_dataclass(row) and not isinstance(row, type):
+        found = dataclasses.asdict(row)
+        if hasattr(row, "null_rate_change"):
+            found["null_rate_change"] = row.null_rate_change
+    else:
+        found = dict(row)
+    return {k: v for k, v in found.items() if not isinstance(v, list | tuple | dict)}
 
 
 def _render(version: ModelVersion, inputs: CardInputs, force: bool) -> Path:

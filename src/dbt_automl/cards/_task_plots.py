@@ -172,6 +172,8 @@ def _best_per_candidate(board: Sequence[Mapping[str, Any]]) -> dict[str, Mapping
 
 def drift(rows: Sequence[Mapping[str, Any]], out: Path) -> Plot:
     """PSI of each feature between the training rows and the rows scored, worst first."""
+    from dbt_automl.drift import ERROR_PSI, WARN_PSI
+
     caption = "Drift per feature (PSI: training rows against the rows scored)"
     found = [(drift_feature(r), r.get("psi")) for r in rows]
     kept = sorted(((f, float(v)) for f, v in found if isinstance(v, int | float)), key=_second)
@@ -179,10 +181,10 @@ def drift(rows: Sequence[Mapping[str, Any]], out: Path) -> Plot:
         return missing(out, "drift.png", caption, "a PSI per feature")
     kept = kept[-MAX_BARS:]
     fig, (ax,) = figure(width=5.8, height=0.3 * len(kept) + 1.4)
-    colours = [ORANGE if v >= 0.2 else BLUE for _, v in kept]
+    colours = [ORANGE if v >= ERROR_PSI else BLUE for _, v in kept]
     ax.barh([f for f, _ in kept], [v for _, v in kept], color=colours)
-    ax.axvline(0.1, color=GREY, linestyle=":", label="0.1: some shift")
-    ax.axvline(0.2, color=GREY, linestyle="--", label="0.2: large shift")
+    ax.axvline(WARN_PSI, color=GREY, linestyle=":", label=f"{WARN_PSI}: some shift")
+    ax.axvline(ERROR_PSI, color=GREY, linestyle="--", label=f"{ERROR_PSI}: shifted")
     ax.set(xlabel="population stability index")
     ax.set_title("Drift per feature")
     ax.legend(loc="lower right", fontsize="small")

@@ -188,3 +188,21 @@ def _manifest(project: Path, model: str, tests: list[tuple[str, dict]]) -> None:
     }
     (project / "target").mkdir(exist_ok=True)
     (project / "target" / "manifest.json").write_text(json.dumps({"nodes": nodes}))
+
+
+def test_drift_from_compare_is_drawn_and_listed_worst_first(registry, tmp_path) -> None:
+    from dbt_automl.drift import compare
+    from tests.conftest import churn_like_frame
+
+    frame = churn_like_frame(seed=1)
+    frame["spend_90d"] = frame["spend_90d"] * 3  # a shift the profile's deciles must see
+    profile = registry.versions("churn_model")[0].metadata["profile"]
+    with duckdb.connect() as con:
+        con.register("scored", frame)
+        drift = compare(profile, con.sql("select * from scored"))
+    published = publish_card(registry, "churn_model", tmp_path, drift=drift, project=tmp_path)
+    text = (published.parent / "card.md").read_text()
+    drift_table = text[text.index("## Drift") :]
+    first_row = drift_table.split("\n|---")[1].split("\n")[1]
+    assert first_row.startswith("| spend_90d | numeric | ")  # the largest PSI leads
+    assert "drift.png" in json.loads((published.parent / "card.json").read_text())["plots"]
