@@ -58,6 +58,12 @@ def test_a_worse_challenger_is_kept_out_and_a_better_one_serves(built_project, t
     assert worse.success, messages(worse)
     assert _serving(project) == {1: (True, "champion"), 2: (False, "rejected")}
     assert _scored_by(project) == [1]
+    registry_rows = project.query(
+        "select version, status, status_reason from model_registry "
+        "where model_name = 'churn_model' order by version"
+    )
+    assert [r[:2] for r in registry_rows] == [(1, "champion"), (2, "rejected")]
+    assert "on the same held-out rows" in registry_rows[1][2]
     # The weak version is made champion by hand; the full settings then train a better one.
     registry = str(project.registry)
     assert main(["models", "--registry", registry, "promote", "churn_model", "2"]) == 0
