@@ -28,6 +28,7 @@ from dbt_automl.anomaly import (
     parse_anomaly_config,
 )
 from dbt_automl.dbt._relations import column_types, quote
+from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
     common_row,
@@ -175,7 +176,7 @@ def detect_anomalies(
     model: duckdb.DuckDBPyRelation,
     rows: duckdb.DuckDBPyRelation,
     batch_size: int = SCORE_BATCH_ROWS,
-) -> pa.Table:
+) -> pa.Table | duckdb.DuckDBPyRelation:
     """Score ``rows`` with the current version in ``model`` (an anomaly detector's
     trained-model table): one row per input row with its id columns, ``anomaly_score``
     (share of training rows less unusual), ``is_anomaly``, ``raw_score``, the model name
@@ -185,6 +186,14 @@ def detect_anomalies(
         RegistryError: no current version, or the table is not an anomaly detector's.
         SchemaMismatchError: an id or feature column is missing from ``rows``.
     """
+    return reuse_or_build(
+        dbt, session, model, [rows], {}, lambda: _detect(dbt, model, rows, batch_size)
+    )
+
+
+def _detect(
+    dbt: Any, model: duckdb.DuckDBPyRelation, rows: duckdb.DuckDBPyRelation, batch_size: int
+) -> pa.Table:
     from threadpoolctl import threadpool_limits
 
     from dbt_automl.dbt._glue import model_name_of

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from dbt_automl._log import get_logger
 from dbt_automl.dbt._relations import column_types
+from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
     common_row,
@@ -150,11 +151,17 @@ def forecast(
     session: Any,
     model: duckdb.DuckDBPyRelation,
     future: duckdb.DuckDBPyRelation | None = None,
-) -> pa.Table:
+) -> pa.Table | duckdb.DuckDBPyRelation:
     """The current version's forecast: one row per series and future period, with the
     point forecast, the interval bounds per level, the candidate(s) that made it and the
     model version. ``future`` holds the known-in-advance covariates of future periods
     (series columns, time column, covariates)."""
+    return reuse_or_build(dbt, session, model, [future], {}, lambda: _forecast(dbt, model, future))
+
+
+def _forecast(
+    dbt: Any, model: duckdb.DuckDBPyRelation, future: duckdb.DuckDBPyRelation | None
+) -> pa.Table:
     from dbt_automl.dbt._glue import model_name_of
 
     log = get_logger()

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from dbt_automl._log import get_logger
 from dbt_automl.dbt._relations import column_types, quote
+from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
     common_row,
@@ -142,7 +143,7 @@ def recommend(
     model: duckdb.DuckDBPyRelation,
     users: duckdb.DuckDBPyRelation | None = None,
     catalogue: duckdb.DuckDBPyRelation | None = None,
-) -> pa.Table:
+) -> pa.Table | duckdb.DuckDBPyRelation:
     """The current version's top-N items per user: user column, rank, item column, score,
     source (``model``, or ``popular`` for cold-start users and slots the model had no
     evidence for), model_name, model_version, recommended_at.
@@ -151,6 +152,22 @@ def recommend(
     ``catalogue`` one with the item column of the items still offered (None: every
     trained item may be recommended).
     """
+    return reuse_or_build(
+        dbt,
+        session,
+        model,
+        [users, catalogue],
+        {},
+        lambda: _recommend(dbt, model, users, catalogue),
+    )
+
+
+def _recommend(
+    dbt: Any,
+    model: duckdb.DuckDBPyRelation,
+    users: duckdb.DuckDBPyRelation | None,
+    catalogue: duckdb.DuckDBPyRelation | None,
+) -> pa.Table:
     from dbt_automl.dbt._glue import model_name_of
 
     log = get_logger()

@@ -25,16 +25,18 @@ from dbt_automl.clustering import (
     parse_cluster_config,
 )
 from dbt_automl.dbt._relations import column_types
+from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
     common_row,
     load_current,
+    no_current_version,
     require_columns,
     train_or_reuse,
     version_metadata,
     versions_of,
 )
-from dbt_automl.errors import DbtAutomlError, RegistryError
+from dbt_automl.errors import DbtAutomlError
 from dbt_automl.registry import ModelVersion, Registry, load_version
 
 METRICS = ("silhouette", "davies_bouldin", "min_segment_share", "max_segment_share", "kept_share")
@@ -159,7 +161,7 @@ def _current(model: duckdb.DuckDBPyRelation, name: str) -> tuple[ClusterModel, d
 
 def segment(
     dbt: Any, session: Any, model: duckdb.DuckDBPyRelation, rows: duckdb.DuckDBPyRelation
-) -> pa.Table:
+) -> pa.Table | duckdb.DuckDBPyRelation:
     """The current version's segment of every row of ``rows``: the id columns, ``segment``,
     ``segment_label``, ``distance``, ``probability``, ``model_name``, ``model_version``,
     ``assigned_at`` (see :class:`~dbt_automl.clustering.ClusterModel` for distance and
@@ -168,6 +170,10 @@ def segment(
     Raises:
         SchemaMismatchError: an id or feature column the model uses is missing.
     """
+    return reuse_or_build(dbt, session, model, [rows], {}, lambda: _segment(dbt, model, rows))
+
+
+def _segment(dbt: Any, model: duckdb.DuckDBPyRelation, rows: duckdb.DuckDBPyRelation) -> pa.Table:
     from dbt_automl.dbt._glue import model_name_of
 
     name = model_name_of(dbt)
@@ -226,11 +232,7 @@ def segment_profiles(dbt: Any, session: Any, model: duckdb.DuckDBPyRelation) -> 
     name = model_name_of(dbt)
     found = model.filter("is_current").project("model_name, version, profiles").fetchall()
     if not found:
-        raise RegistryError(
-            "the trained-model table has no current version",
-            "build the segmentation model first (`dbt build --select <model>`)",
-            model=name,
-        )
+        raise no_current_version(model, name, "the segmentation model")
     model_name, version, profiles = found[0]
     rows = [
         {

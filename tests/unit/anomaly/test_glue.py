@@ -97,6 +97,7 @@ def test_detect_anomalies_writes_ids_scores_flags_and_the_version(lake) -> None:
         "model_name",
         "model_version",
         "scored_at",
+        "source_fingerprint",  # what made the table: reused when unchanged
     ]
     assert scored.schema.field("transaction_id").type == pa.int64()
     assert scored.schema.field("model_version").type == pa.int32()

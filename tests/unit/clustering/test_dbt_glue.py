@@ -82,6 +82,7 @@ def test_segment_assigns_every_row_with_ids_labels_and_the_version(built) -> Non
         "model_name",
         "model_version",
         "assigned_at",
+        "source_fingerprint",  # what made the table: reused when unchanged
     ]
     frame = assigned.to_pandas()
     assert len(frame) == 1000 and frame["customer_id"].is_unique

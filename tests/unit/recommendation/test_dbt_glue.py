@@ -106,6 +106,7 @@ def test_recommend_writes_top_n_per_user_with_cold_start_and_catalogue(trained, 
         "model_name",
         "model_version",
         "recommended_at",
+        "source_fingerprint",  # what made the table: reused when unchanged
     ]
     assert table.schema.field("customer_id").type == pa.int32()
     assert table.schema.field("rank").type == pa.int32()
