@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
+
 from dbt_automl.errors import DbtAutomlError
 
 _STATUS_STYLE = {
@@ -56,7 +58,6 @@ def add_models(subparsers: argparse._SubParsersAction) -> None:
 def run_models(args: argparse.Namespace) -> int:
     """Run one ``models`` action; print tables with rich (plain text when piped)."""
     from rich.console import Console
-    from rich.markup import escape
 
     from dbt_automl.registry import Registry
 
@@ -75,6 +76,7 @@ def run_models(args: argparse.Namespace) -> int:
         console.print(_log_table(registry, args.model))
         return 0
     entry = _change(registry, args)
+    _republish_card(registry, args.model, console)
     console.print(
         f"{args.model}: v{entry['version']} {entry['action']} ({escape(entry['reason'])}); "
         f"serving v{registry.serving(args.model).version}"
@@ -98,6 +100,21 @@ def _change(registry: Any, args: argparse.Namespace) -> dict[str, Any]:
         return dict(registry.record(args.model, Event(pinned, "unpinned", reason)))
     action = {"promote": "promoted", "pin": "pinned"}[args.action]
     return dict(registry.record(args.model, Event(args.version, action, reason)))
+
+
+def _republish_card(registry: Any, model: str, console: Any) -> None:
+    """The model card in dbt docs follows the new serving version: republished when run
+    from a dbt project (or with $DBT_AUTOML_CARDS_PATH), a warning if it cannot be drawn."""
+    from dbt_automl.cards import CARDS_ENV, publish_card
+
+    if not (os.environ.get(CARDS_ENV) or Path("dbt_project.yml").is_file()):
+        return
+    try:
+        path = publish_card(registry, model, project=Path.cwd())
+    except Exception as exc:  # the change is made; a card is a view of it
+        console.print(f"[yellow]model card not republished: {escape(str(exc))}[/]")
+        return
+    console.print(f"model card: {path}")
 
 
 def _model_names(registry: Any) -> list[str]:
@@ -164,8 +181,6 @@ def _log_table(registry: Any, name: str) -> Any:
     table = Table(title=f"{name}: lifecycle log")
     for column in ("at", "version", "action", "reason"):
         table.add_column(column, overflow="fold")
-    from rich.markup import escape
-
     for event in registry.history(name):
         reason = escape(event["reason"])
         table.add_row(_when(event["at"]), f"v{event['version']}", event["action"], reason)

@@ -12,8 +12,9 @@ from tests.unit.lifecycle.test_champion import WEAK, _settings, _trained
 
 
 @pytest.fixture
-def registry(con, churn_table, tmp_path) -> Path:
+def registry(con, churn_table, tmp_path, monkeypatch) -> Path:
     """churn_model with v1 champion (all features) and v2 rejected (noise columns only)."""
+    monkeypatch.chdir(tmp_path)  # not a dbt project: no card is published here
     root = tmp_path / "registry"
     _trained(con, churn_table, _settings(root))
     _trained(con, churn_table, _settings(root, exclude=WEAK))
@@ -60,3 +61,10 @@ def test_refusals_name_the_model_and_the_fix(registry, capsys) -> None:
     assert "no earlier champion" in capsys.readouterr().err
     assert _run(registry, "show", "nope") == 1
     assert "choose one of ['churn_model']" in capsys.readouterr().err
+
+
+def test_a_change_made_in_a_dbt_project_republishes_the_model_card(registry, tmp_path) -> None:
+    (tmp_path / "dbt_project.yml").write_text("name: demo\n")
+    assert _run(registry, "promote", "churn_model", "2") == 0
+    card = tmp_path / "assets" / "cards" / "churn_model" / "card.html"
+    assert card.is_file() and "v2" in card.read_text()
