@@ -228,7 +228,9 @@ def _scored(
     if first is None:
         return iter(())
     scorer = Scorer.load(version_dir)
-    explainer = Explainer.load(version_dir, top, get_logger()) if top else None
+    explainer = (
+        Explainer.load(version_dir, top, get_logger(), scorer.model.estimator) if top else None
+    )
     predictions = pa.schema(list(schema)[:-1])
     hashes: deque[pa.Array] = deque()
 

@@ -128,27 +128,32 @@ class Explainer:
             no contributions).
         metadata: the version's metadata (feature schema, reference means).
         top: how many of the largest contributions a scored row gets.
+        twins: the scoring form's estimator (members swapped for compiled twins), which
+            model-agnostic contributions predict with: the same outputs, faster.
     """
 
-    def __init__(self, model: AutoMLModel, metadata: dict[str, Any], top: int = 3) -> None:
+    def __init__(
+        self, model: AutoMLModel, metadata: dict[str, Any], top: int = 3, twins: Any = None
+    ) -> None:
         self.top = top
         schema = FeatureSchema.from_dict(metadata["features"])
         self.arrow = model.arrow(schema)
         self.columns = schema.names()
         self.parts = _parts(model.estimator)
+        self.fast = [m for _, m, _ in _parts(twins if twins is not None else model.estimator)]
         self.groups = [_groups(owners(t), self.columns) for t in self.arrow.transforms]
         reference = metadata.get("decisions", {}).get(EXPLANATION_REFERENCE)
         self.means = None if reference is None else [np.asarray(m) for m in reference["means"]]
 
     @classmethod
-    def load(cls, version_dir: Path, top: int, log: Logger) -> Explainer:
+    def load(cls, version_dir: Path, top: int, log: Logger, twins: Any = None) -> Explainer:
         """The explainer of the version in ``version_dir`` (model checksum verified); a
         version trained before explanations is explained against a zero reference, and
         the log says so."""
         from dbt_automl.registry import load_version
 
         model, metadata = load_version(version_dir)
-        explainer = cls(model, metadata, top)
+        explainer = cls(model, metadata, top, twins)
         if explainer.needs_reference:
             name = metadata["model_name"]
             log.warning(
@@ -174,9 +179,11 @@ class Explainer:
         target = _target_class(raw)
         total = np.zeros((data.num_rows, len(self.columns)))
         baseline = np.zeros(data.num_rows)
-        for k, member, weight in self.parts:
+        for (k, member, weight), fast in zip(self.parts, self.fast, strict=True):
             mean = self.means[k] if self.means is not None else np.zeros(matrices[k].shape[1])
-            phi, base = member_contributions(member, matrices[k], target, mean, self.groups[k])
+            phi, base = member_contributions(
+                member, matrices[k], target, mean, self.groups[k], fast
+            )
             total += weight * phi
             baseline += weight * base
         return _calibrated(self.arrow.calibrator, total, baseline)

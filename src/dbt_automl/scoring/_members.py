@@ -71,14 +71,17 @@ def member_contributions(
     target: np.ndarray | None,
     mean: np.ndarray,
     groups: list[np.ndarray],
+    predictor: Any = None,
 ) -> Contributions:
     """(n, input columns) contributions of ``member`` on its encoded rows ``X`` to the
     raw score of class ``target`` per row (None: regression; binary: the positive class),
     and the baseline (n,). ``mean`` is the encoded training rows' mean; ``groups`` the
-    encoded positions of each input column."""
+    encoded positions of each input column; ``predictor`` predicts as ``member`` does
+    (its compiled twin) for the model-agnostic path."""
     kind = native_kind(member)
     if kind is None:
-        return _permutation(_raw_score(member, target), X, mean, groups)
+        scorer = _raw_score(member if predictor is None else predictor, target)
+        return _permutation(scorer, X, mean, groups)
     phi, base = _NATIVE[kind](member, X, mean, target)
     if phi.ndim == 3:  # multiclass tree SHAP: the target class's block of each row
         rows = np.arange(len(X))
