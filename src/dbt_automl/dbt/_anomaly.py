@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -27,10 +28,12 @@ from dbt_automl.anomaly import (
     AnomalyResult,
     parse_anomaly_config,
 )
+from dbt_automl.dbt._judge_unsupervised import anomaly_scores
 from dbt_automl.dbt._relations import column_types, quote
 from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
+    Fitted,
     common_row,
     load_current,
     require_columns,
@@ -65,14 +68,16 @@ def train_detector(
 
     cfg = parse_anomaly_config(config, model_name_of(dbt))
 
-    def fit(_current: ModelVersion | None, n_rows: int, data_fp: str) -> tuple[Any, dict]:
+    def fit(_current: ModelVersion | None, n_rows: int, data_fp: str) -> Fitted:
         from dbt_automl.anomaly import train_detector as fit_detector
 
         log = get_logger()
         table, info = _training_rows(rows, cfg, n_rows, log)
         result = fit_detector(table, cfg, log)
         data = {**info, "fingerprint": data_fp, "train_rows": result.n_rows}
-        return result.model, _metadata(cfg, result, column_types(rows), data)
+        metadata = _metadata(cfg, result, column_types(rows), data)
+        judge = partial(anomaly_scores, table, result.model, cfg.label_column)
+        return Fitted(result.model, metadata, judge)
 
     return train_or_reuse(rows, cfg, fit, lambda registry: detector_versions_table(registry, cfg))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -24,10 +25,12 @@ from dbt_automl.clustering import (
     ClusterResult,
     parse_cluster_config,
 )
+from dbt_automl.dbt._judge_unsupervised import segment_scores
 from dbt_automl.dbt._relations import column_types
 from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
+    Fitted,
     common_row,
     load_current,
     no_current_version,
@@ -56,13 +59,15 @@ def train_segments(
     cfg = parse_cluster_config(config, model_name_of(dbt))
     log = get_logger()
 
-    def fit(current: ModelVersion | None, n_rows: int, data_fp: str) -> tuple[Any, dict]:
+    def fit(current: ModelVersion | None, n_rows: int, data_fp: str) -> Fitted:
         from dbt_automl.clustering import train_clusterer
 
         previous = _previous_model(current, cfg, log)
-        result = train_clusterer(rows.to_arrow_table(), cfg, log, previous)
+        table = rows.to_arrow_table()
+        result = train_clusterer(table, cfg, log, previous)
         data = {"rows": n_rows, "fingerprint": data_fp, "train_rows": result.n_rows}
-        return result.model, _metadata(cfg, result, column_types(rows), data)
+        metadata = _metadata(cfg, result, column_types(rows), data)
+        return Fitted(result.model, metadata, partial(segment_scores, table, result.model))
 
     return train_or_reuse(rows, cfg, fit, lambda registry: segment_versions_table(registry, cfg))
 

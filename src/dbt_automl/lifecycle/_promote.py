@@ -31,6 +31,7 @@ class Scores:
     champion: float | None
     greater_is_better: bool
     same_rows: bool = True
+    rows: str = "the same held-out rows"  # what "same rows" were, for the log
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def judge(scores: Scores | None, rule: PromotionRule, champion_version: int | No
         return Judgement(True, f"first version ({metric} {ch:.4g})")
     if scores.champion is None:
         return Judgement(True, f"the champion v{champion_version} cannot be scored on these rows")
-    where = "on the same held-out rows" if scores.same_rows else "each on its own holdout"
+    where = f"on {scores.rows}" if scores.same_rows else "each on its own holdout"
     gain = better * (ch - scores.champion)
     needed = max(rule.min_absolute_change, rule.min_relative_change * abs(scores.champion))
     versus = f"{metric} {ch:.4g} vs v{champion_version}'s {scores.champion:.4g} {where}"

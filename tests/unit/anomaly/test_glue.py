@@ -68,7 +68,10 @@ def test_unchanged_data_reuses_v1_and_changed_data_trains_v2(lake) -> None:
     con.execute("update transaction_features set amount = amount * 2 where transaction_id < 70")
     newer = train_detector(_dbt("fraud_detector"), con, con.table("transaction_features"), block)
     assert newer.column("version").to_pylist() == [1, 2]
-    assert newer.column("is_current").to_pylist() == [False, True]
+    # v2 was judged against v1 on the same labelled rows, and the reason says so.
+    reason = newer.column("status_reason").to_pylist()[1]
+    assert "precision_at_flagged" in reason and "on the same labelled rows" in reason
+    assert newer.column("is_current").to_pylist() == [False, True], reason
 
 
 def test_without_labels_the_label_metrics_are_null(con, tmp_path: Path) -> None:

@@ -125,6 +125,9 @@ def test_unchanged_data_reuses_v1_and_more_customers_train_v2_with_stable_ids(bu
     assert current["test_kept_share"] >= 0.9
     pairs = json.loads(current["matching"])["pairs"]
     assert [p["previous"] for p in pairs] == [1, 2, 3, 4]
+    # Judged against v1 on the same sample, in v2's space (both kept the blobs: a tie).
+    assert "silhouette" in current["status_reason"]
+    assert "on the same sample of the new rows" in current["status_reason"]
 
 
 def test_a_table_without_a_current_version_is_refused(built) -> None:
