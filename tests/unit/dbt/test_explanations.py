@@ -26,6 +26,7 @@ MODELS = {
     "lgbm_model": {"target": "is_churned", "families": ["lightgbm"]},
     "linear_model": {"target": "is_churned", "families": ["linear"]},
     "forest_model": {"target": "tenure_days", "families": ["random_forest"]},
+    "tier_model": {"target": "tier", "families": ["lightgbm"]},
 }
 
 
@@ -96,6 +97,18 @@ def test_a_family_without_native_contributions_adds_up_to_its_value(warehouse) -
     total, baseline = explainer.contributions(table, raw)
     np.testing.assert_allclose(baseline + total.sum(axis=1), raw, atol=1e-6)
     assert np.ptp(baseline) == 0  # the same reference row for every row
+
+
+def test_multiclass_contributions_explain_each_class_score_up_to_the_softmax(warehouse) -> None:
+    explainer, table = _explainer(warehouse[0], "tier_model")
+    raw = explainer.arrow.predict_raw_arrow(table)
+    scores = []
+    for k in range(raw.shape[1]):  # raw one-hot on class k: class k's score is explained
+        total, baseline = explainer.contributions(table, np.eye(raw.shape[1])[[k] * len(raw)])
+        scores.append(baseline + total.sum(axis=1))
+    # log p_k - score_k is the same for every class of a row: the softmax's normaliser.
+    gaps = np.log(raw) - np.column_stack(scores)
+    np.testing.assert_allclose(gaps - gaps[:, :1], 0.0, atol=1e-6)
 
 
 def test_the_top_columns_are_the_largest_contributions_in_order(warehouse) -> None:
