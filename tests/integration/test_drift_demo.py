@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import pytest
 
+import dbt_automl
 from tests.integration.conftest import Project, messages, statuses
 
 pytestmark = pytest.mark.slow
@@ -68,6 +70,31 @@ def test_drift_tests_pass_on_the_lake_the_models_were_trained_on(built_project) 
         "order by model_name"
     )
     assert predictions == [("churn_model", "ok"), ("fraud_model", "ok")]
+
+
+# Every task's trained model in the demo and the relation it was trained on.
+TRAINED_ON = {
+    "sales_forecast_model": "branch_sales_daily",
+    "customer_segment_model": "customer_segment_features",
+    "terminal_anomaly_model": "terminal_daily_features",
+    "card_offer_model": "customer_merchant_interactions",
+}
+
+
+@pytest.mark.parametrize("model", sorted(TRAINED_ON))
+def test_every_task_has_a_drift_table(built_project, model: str) -> None:
+    project, _ = built_project
+    with duckdb.connect(str(project.warehouse), read_only=True) as con:
+        table = dbt_automl.drift(
+            SimpleNamespace(this=f'"warehouse"."main"."{model}_drift"'),
+            con,
+            model=con.table(model),
+            rows=con.table(TRAINED_ON[model]),
+        )
+    rows = table.to_pylist()
+    assert rows and {r["model_name"] for r in rows} == {model}
+    assert {r["level"] for r in rows} == {"ok"}
+    assert max(r["psi"] for r in rows) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_a_shifted_lake_fails_the_fraud_drift_test_and_names_the_features(
