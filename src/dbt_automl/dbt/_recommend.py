@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -21,6 +22,7 @@ from dbt_automl.dbt._relations import column_types, quote
 from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
+    Fitted,
     common_row,
     load_current,
     train_or_reuse,
@@ -28,6 +30,7 @@ from dbt_automl.dbt._tasks import (
     versions_of,
 )
 from dbt_automl.errors import SchemaMismatchError
+from dbt_automl.lifecycle import Scores
 from dbt_automl.recommendation import (
     METRICS,
     RecommendConfig,
@@ -57,14 +60,30 @@ def train_recommender(
 
     cfg = parse_recommend_config(config, model_name_of(dbt))
 
-    def fit(_current: ModelVersion | None, n_rows: int, data_fp: str) -> tuple[Any, dict]:
+    def fit(_current: ModelVersion | None, n_rows: int, data_fp: str) -> Fitted:
         from dbt_automl.recommendation import train_recommender as train
 
         result = train(rows.to_arrow_table(), cfg, get_logger())
         data = {"rows": n_rows, "fingerprint": data_fp, "train_rows": result.n_rows}
-        return result.model, _metadata(cfg, result, column_types(rows), data)
+        metadata = _metadata(cfg, result, column_types(rows), data)
+        return Fitted(result.model, metadata, partial(_recipe_scores, result, cfg.metric))
 
     return train_or_reuse(rows, cfg, fit, lambda registry: recommend_versions_table(registry, cfg))
+
+
+def _recipe_scores(result: RecommendResult, metric: str, champion: ModelVersion | None) -> Scores:
+    """The challenger's test metric and the champion's recipe (candidate and parameters)
+    refitted on the same training part and measured on the same held-out interactions: the
+    champion's own model file was fitted on those very interactions and would be told
+    they are seen, so its recipe is what can be judged fairly."""
+    ours = result.metrics.get(metric)
+    theirs = None
+    if champion is not None and result.evaluate_recipe is not None:
+        meta = champion.metadata
+        if meta.get("task") == "recommendation":
+            theirs = result.evaluate_recipe(meta["candidate"], meta["params"]).get(metric)
+    rows = "the same held-out interactions (the champion's recipe refitted)"
+    return Scores(metric, ours, theirs, True, rows=rows)
 
 
 def _metadata(

@@ -12,7 +12,9 @@ then refitted on everything before the test holdout and measured on it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -43,6 +45,9 @@ class RecommendResult:
     decisions: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
     n_rows: int = 0
+    # (candidate, params) -> test metrics of that recipe refitted on this run's training
+    # part: how a champion's recipe is judged on the same held-out interactions.
+    evaluate_recipe: Callable[[str, dict[str, Any]], dict[str, float]] | None = None
 
 
 def train_recommender(table: pa.Table, cfg: RecommendConfig, log: Logger) -> RecommendResult:
@@ -84,7 +89,23 @@ def train_recommender(table: pa.Table, cfg: RecommendConfig, log: Logger) -> Rec
         decisions=_decisions(data, test, outer, inner, honest, search, best, cfg),
         duration_s=time.perf_counter() - started,
         n_rows=data.n_rows,
+        evaluate_recipe=partial(_recipe_metrics, data, train, outer, cfg),
     )
+
+
+def _recipe_metrics(
+    data: Interactions,
+    train: pd.DataFrame,
+    outer: Holdout,
+    cfg: RecommendConfig,
+    candidate: str,
+    params: dict[str, Any],
+) -> dict[str, float]:
+    """A candidate with ``params`` fitted on the interactions before the test holdout and
+    measured on it, as the chosen candidate is."""
+    with one_thread():
+        scorer = FAMILIES[candidate].fit(data.matrix(train), params, cfg.seed)
+        return evaluate(scorer, outer, cfg.n, cfg.exclude_seen)
 
 
 def _final_model(data: Interactions, best: Trial, cfg: RecommendConfig) -> RecommendModel:

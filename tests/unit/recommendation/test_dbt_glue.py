@@ -87,7 +87,9 @@ def test_unchanged_data_reuses_v1_and_changed_data_trains_v2(trained, con) -> No
     con.execute("delete from purchases where customer_id < 10")
     newer = train(_dbt("card_offer_model"), con, con.table("purchases"), _settings(registry))
     assert newer.column("version").to_pylist() == [1, 2]
-    assert newer.column("is_current").to_pylist() == [False, True]
+    reason = newer.column("status_reason").to_pylist()[1]
+    assert "on the same held-out interactions (the champion's recipe refitted)" in reason
+    assert newer.column("status").to_pylist()[1] in ("champion", "rejected")
 
 
 def test_recommend_writes_top_n_per_user_with_cold_start_and_catalogue(trained, con) -> None:
