@@ -19,11 +19,13 @@ from dbt_automl.drift._sql import (
     INTEGER_TYPES,
     OTHER,
     RELATION,
+    TIME_TYPES,
     bin_counts,
     category_value,
     fetch,
     numeric_histogram,
     numeric_value,
+    quote,
 )
 
 PROFILE_FORMAT = 1
@@ -43,8 +45,9 @@ def training_profile(rows: duckdb.DuckDBPyRelation, exclude: Sequence[str] = ())
     std, min, max), text, booleans, enums and integers with at most
     ``MAX_INTEGER_CATEGORIES`` distinct values as ``categorical`` (the shares of the
     ``TOP_CATEGORIES`` most frequent values among non-null ones, the rest as
-    ``"__other__"``, and the null rate). Dates, times, lists and structs are listed under
-    ``skipped``: a time column moves forward by design, so its drift says nothing. NaN and
+    ``"__other__"``, and the null rate). Dates, timestamps, lists and structs are listed
+    under ``skipped``: a time column moves forward by design, so its drift says nothing;
+    its ``min`` and ``max`` are kept (as ISO text), the training rows' time range. NaN and
     infinities count as missing.
 
     Example::
@@ -61,7 +64,8 @@ def training_profile(rows: duckdb.DuckDBPyRelation, exclude: Sequence[str] = ())
     numbers = [n for n, _, i in columns if i in INTEGER_TYPES | FLOAT_TYPES]
     integers = {n for n, _, i in columns if i in INTEGER_TYPES}
     texts = [n for n, _, i in columns if i in CATEGORY_TYPES]
-    n_rows, counts, stats = _first_scan(rows, numbers, texts, integers)
+    times = [n for n, _, i in columns if i in TIME_TYPES]
+    n_rows, counts, stats = _first_scan(rows, numbers, texts, integers, times)
     few_values = [n for n in numbers if stats[n]["distinct"] is not None]
     categorical = texts + few_values
     entries = {n: _numeric_entry(stats[n]) for n in numbers if n not in few_values}
@@ -80,20 +84,32 @@ def training_profile(rows: duckdb.DuckDBPyRelation, exclude: Sequence[str] = ())
         "format": PROFILE_FORMAT,
         "rows": n_rows,
         "columns": [entries[n] for n, _, _ in columns if n in entries],
-        "skipped": [
-            {"name": n, "type": t, "reason": "not a number, text, boolean or enum"}
-            for n, t, _ in columns
-            if n not in entries
-        ],
+        "skipped": [_skipped(n, t, stats.get(n)) for n, t, _ in columns if n not in entries],
     }
 
 
+def _skipped(name: str, type_name: str, time_range: dict[str, Any] | None) -> dict[str, Any]:
+    if time_range is None:
+        return {"name": name, "type": type_name, "reason": "not a number, text, boolean or enum"}
+    reason = "a time column moves forward by design: its range is kept, not its drift"
+    return {"name": name, "type": type_name, "reason": reason, **time_range}
+
+
 def _first_scan(
-    rows: duckdb.DuckDBPyRelation, numbers: list[str], texts: list[str], integers: set[str]
+    rows: duckdb.DuckDBPyRelation,
+    numbers: list[str],
+    texts: list[str],
+    integers: set[str],
+    times: list[str],
 ) -> tuple[int, dict[str, int], dict[str, dict[str, Any]]]:
-    """One scan: the row count, each column's non-null count, and per numeric column its
-    moments and deciles, and (integers) its distinct count when small."""
+    """One scan: the row count, each column's non-null count, per numeric column its
+    moments and deciles, and (integers) its distinct count when small, and per time column
+    its first and last value."""
     parts = ["count(*)"] + [f"count({category_value(n)})" for n in texts]
+    parts += [
+        f"struct_pack(lo := min({quote(n)})::varchar, hi := max({quote(n)})::varchar)"
+        for n in times
+    ]
     for name in numbers:
         value = numeric_value(name)
         distinct = f"approx_count_distinct({value})" if name in integers else "null"
@@ -107,8 +123,11 @@ def _first_scan(
         ]
     [found] = fetch(rows, f"select {', '.join(parts)} from {RELATION}")
     counts = {name: int(found[1 + i]) for i, name in enumerate(texts)}
-    stats: dict[str, dict[str, Any]] = {}
-    start = 1 + len(texts)
+    stats: dict[str, dict[str, Any]] = {
+        name: {"min": found[1 + len(texts) + i]["lo"], "max": found[1 + len(texts) + i]["hi"]}
+        for i, name in enumerate(times)
+    }
+    start = 1 + len(texts) + len(times)
     for i, name in enumerate(numbers):
         count, mean, std, low, high, extra = found[start + NUMERIC_STATS * i :][:NUMERIC_STATS]
         counts[name] = int(count)

@@ -29,6 +29,17 @@ INTEGER_TYPES = frozenset(
 )
 FLOAT_TYPES = frozenset({"float", "double", "decimal"})
 CATEGORY_TYPES = frozenset({"varchar", "boolean", "enum"})
+# Not profiled (time moves forward by design), but their range is recorded.
+TIME_TYPES = frozenset(
+    {
+        "date",
+        "timestamp",
+        "timestamp with time zone",
+        "timestamp_ns",
+        "timestamp_ms",
+        "timestamp_s",
+    }
+)
 
 OTHER = "__other__"  # categories past the recorded top ones, at training and now
 UNSEEN = "__unseen__"  # values absent from a complete category list (training share 0)

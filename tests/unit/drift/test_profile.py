@@ -25,12 +25,15 @@ def test_each_column_is_profiled_by_its_type_and_excluded_ones_are_not(churn_tab
         "favourite_merchant": "categorical",
         "has_card": "categorical",
     }
-    # A time column moves forward by design: listed, not profiled.
+    # A time column moves forward by design: listed with its range, not profiled.
+    [(first, last)] = churn_table.aggregate("min(signup_at), max(signup_at)").fetchall()
     assert profile["skipped"] == [
         {
             "name": "signup_at",
             "type": "TIMESTAMP_NS",
-            "reason": "not a number, text, boolean or enum",
+            "reason": "a time column moves forward by design: its range is kept, not its drift",
+            "min": str(first),
+            "max": str(last),
         }
     ]
     # It goes into metadata.json.
@@ -112,3 +115,11 @@ def test_an_empty_relation_has_a_profile_without_rates() -> None:
     profile = training_profile(duckdb.sql("select 1.5 as x, 'a' as y where false"))
     assert profile["rows"] == 0
     assert [c["null_rate"] for c in profile["columns"]] == [None, None]
+
+
+def test_lists_and_structs_are_skipped_without_a_range() -> None:
+    rows = duckdb.sql("select [1, 2] as tags, {'a': 1} as extra, current_date as day")
+    skipped = {s["name"]: s for s in training_profile(rows)["skipped"]}
+    assert skipped["tags"]["reason"] == "not a number, text, boolean or enum"
+    assert "min" not in skipped["extra"]
+    assert skipped["day"]["min"] == skipped["day"]["max"]
