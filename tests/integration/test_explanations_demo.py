@@ -1,4 +1,4 @@
-"""Explanations in the demo build: the evaluation tables and churn_scores' contributions."""
+"""Explanations in the demo build: the evaluation tables and the call list's contributions."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ def test_the_evaluation_tables_and_their_tests_pass(built_project) -> None:
     states = statuses(result)
     for name in (*EVALUATIONS, "assert_evaluation_tables_are_consistent"):
         assert states[name] in ("success", "pass"), (name, states[name])
-    # The evaluation tables' column tests and churn_scores' (explanation columns included).
-    tested = {n: s for n, s in states.items() if "evaluation" in n or "churn_scores" in n}
+    # The evaluation tables' column tests and churn_call_reasons' (explanation columns).
+    tested = {n: s for n, s in states.items() if "evaluation" in n or "churn_call_reasons" in n}
     assert len(tested) > 10 and set(tested.values()) <= {"success", "pass"}, tested
     [(curves, cells, test_rows)] = project.query(
         """select count(distinct curve),
@@ -24,9 +24,9 @@ def test_the_evaluation_tables_and_their_tests_pass(built_project) -> None:
     assert curves == 6 and cells == test_rows
 
 
-def test_churn_scores_carry_each_customers_top_three_contributions(built_project) -> None:
+def test_the_call_list_carries_each_customers_top_three_contributions(built_project) -> None:
     project, _ = built_project
-    columns = [r[0] for r in project.query("describe churn_scores")]
+    columns = [r[0] for r in project.query("describe churn_call_reasons")]
     wanted = ["contribution_baseline"] + [
         f"top_{part}_{k}" for k in (1, 2, 3) for part in ("feature", "contribution")
     ]
@@ -36,12 +36,13 @@ def test_churn_scores_carry_each_customers_top_three_contributions(built_project
                   count(*) filter (where abs(top_contribution_1) >= abs(top_contribution_2)
                                      and abs(top_contribution_2) >= abs(top_contribution_3)),
                   count(distinct top_feature_1)
-           from churn_scores"""
+           from churn_call_reasons"""
     )
     assert rows == explained == ordered > 0
+    assert rows == project.query("select count(*) from customers_to_call")[0][0]
     assert features > 1  # different customers, different reasons
     [(unknown,)] = project.query(
-        """select count(*) from churn_scores
+        """select count(*) from churn_call_reasons
            where top_feature_1 not in (select column_name from information_schema.columns
                                        where table_name = 'customer_features')"""
     )
