@@ -37,8 +37,11 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -m "not slow"
 
+# Two workers, one test file each at a time (module fixtures stay whole): a single pytest
+# process kept one core busy on average (user time = wall time), so the second core idled.
+# Each worker builds the small demo once for the integration files it gets.
 test: lint browser
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Chromium from Debian's packages for the dbt docs browser test (Playwright drives it; no
 # browser download). Installed only when missing; needs root (or sudo).

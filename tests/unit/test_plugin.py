@@ -192,7 +192,9 @@ def test_a_new_version_is_picked_up_and_reported(
     before = _probabilities(sql, "features")
     before_again = _probabilities(sql, "features")
     sql.execute("update features set spend_90d = spend_90d * 3 + 100 where customer_id % 2 = 0")
-    versions = train(_dbt("churn_model"), sql, sql.table("features"), _settings(registry))
+    # promotion: always, so that v2 serves whatever the judge would say of it.
+    settings = _settings(registry, promotion="always")
+    versions = train(_dbt("churn_model"), sql, sql.table("features"), settings)
     assert versions.column("version").to_pylist() == [1, 2]
     after = _probabilities(sql, "features")
     rows = sql.sql("select * from features order by customer_id").to_arrow_table()
