@@ -114,10 +114,11 @@ def test_a_changed_feature_row_is_rescored_alone(built_project, tmp_path) -> Non
 def test_a_new_model_version_rescores_every_row(built_project, tmp_path) -> None:
     project = built_project[0].copy(tmp_path / "retrained")
     *_, last = _scored(project, "churn_scores")
+    # Another seed trains v2; `promotion: always` makes it serve whatever the judge says.
     project.edit(
         "python_models/_python_models.yml",
-        r"(id_columns: \[customer_id\]\n\s+)seed: 42",
-        r"\1seed: 7",
+        r"(id_columns: \[customer_id\]\n(\s+))seed: 42",
+        r"\1seed: 7\n\2promotion: always",
     )
     result = project.dbt("build", "--select", "churn_model+")
     assert result.success, messages(result)
