@@ -154,6 +154,7 @@ def select_features(state: TrainState) -> None:
         return
     selection["dropped"] = drop
     state.info(f"dropping {len(drop)} columns with no importance: {drop}")
+    state.unselected = state.schema
     state.schema = reduced
 
 

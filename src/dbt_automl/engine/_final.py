@@ -151,10 +151,15 @@ def _fold_models_if_cut(state: TrainState) -> None:
     """
     if "refit_cut" not in state.decisions:
         return
-    if state.decisions.get("feature_selection", {}).get("dropped"):
-        # The fold preprocessors expect the columns that feature selection dropped since,
-        # and scoring no longer passes them: the cut refit stays.
-        return
+    selection = state.decisions.get("feature_selection", {})
+    if selection.get("dropped") and state.unselected is not None:
+        # The fold models were fitted before feature selection: they read every column, so
+        # scoring passes them all again. A cut refit kept instead lost the fraud model's
+        # recall (0.0 against the 0.05 its test asks, default demo, 2026-12-03).
+        selection["restored"] = selection.pop("dropped")
+        selection["dropped"] = []
+        selection["why_restored"] = "the refit ran out of time; the fold models read every column"
+        state.schema = state.unselected
     state.decisions["final_model"] = (
         "the search's fold models, averaged: the refit on all rows ran out of time"
     )

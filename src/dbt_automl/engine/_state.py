@@ -58,6 +58,8 @@ class TrainState:
     refit_s: float = field(init=False)
     test_metrics: dict[str, float] = field(init=False)
     test_raw: np.ndarray = field(init=False)
+    # The schema before feature selection dropped columns: the search's fold models read it.
+    unselected: FeatureSchema | None = field(default=None, init=False)
 
     @property
     def name(self) -> str:

@@ -134,7 +134,7 @@ def test_a_sampled_search_leaves_part_of_the_budget_to_the_refit() -> None:
     assert search_budget(sampled) == pytest.approx(100 * (1 - REFIT_RESERVE))
 
 
-def test_a_cut_refit_after_feature_selection_keeps_the_refit(
+def test_a_cut_refit_after_feature_selection_uses_the_fold_models_on_every_column(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_final, "hard_deadline", lambda state: time.monotonic() - 1.0)
@@ -148,10 +148,12 @@ def test_a_cut_refit_after_feature_selection_keeps_the_refit(
     fitted = dbt_automl.fit(frame, settings)
     decisions = fitted.result_.decisions
     assert "refit_cut" in decisions
-    dropped = decisions["feature_selection"]["dropped"]
+    selection = decisions["feature_selection"]
+    # The fold models were fitted before the selection: the dropped columns come back
+    # (a cut refit kept instead had compressed probabilities the threshold no longer fit).
+    assert selection["restored"] and selection["dropped"] == []
     kept = fitted.result_.schema.names()
-    # Whatever was chosen, the model scores a frame that has only the kept columns.
+    assert set(selection["restored"]) <= set(kept)
     proba = fitted.result_.model.predict_raw(frame[kept])
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    assert dropped
-    assert not isinstance(fitted.result_.model.estimator, FoldBagged)
+    assert isinstance(fitted.result_.model.estimator, FoldBagged)
