@@ -111,9 +111,12 @@ def test_a_shifted_lake_fails_the_fraud_drift_test_and_names_the_features(
     assert not result.success
     assert "fraud_model" not in states and states["fraud_drift"] == "success", messages(result)
     assert [p.name for p in (project.registry / "fraud_model").glob("v*")] == ["v0001"]
-    # The features test fails (an error-level row), naming what moved.
+    # The features test fails (an error-level row), naming what moved; tripled amounts may
+    # move the fraud probabilities past the predictions test's level too (rightly).
     features_test = "fraud_drift_features_within_levels"
-    assert [n for n, s in states.items() if s not in ("success", "pass")] == [features_test]
+    failed = [n for n, s in states.items() if s not in ("success", "pass")]
+    assert features_test in failed
+    assert set(failed) <= {features_test, "fraud_drift_predictions_within_levels"}, failed
     (node,) = [r.node for r in result.result.results if r.node.name == features_test]
     failing = project.query(f"select feature, check_name, level from {node.relation_name}")
     assert ("amount", "psi", "error") in failing
