@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+
+from dbt_automl.lifecycle import dbt_flag
 
 CARDS_ENV = "DBT_AUTOML_CARDS_PATH"
 CARD_DIR = "card"  # inside a registry version directory: vNNNN/card/
-
-
-def dbt_flag(name: str) -> Any:
-    """A flag of the dbt invocation this process is running (``PROJECT_DIR``,
-    ``TARGET_PATH``), or None outside dbt.
-
-    dbt-duckdb runs python models inside dbt's own process, where dbt keeps the parsed
-    command line in ``dbt.flags``; that is how a model being trained learns which project
-    dir dbt was given (``--project-dir``), which need not be the working directory.
-    """
-    try:
-        from dbt.flags import get_flags
-
-        return getattr(get_flags(), name, None)
-    except Exception:  # dbt not installed or not initialised: not inside a dbt run
-        return None
 
 
 def project_dir(project: Path | None = None) -> Path:

@@ -67,10 +67,11 @@ def drift(
         RegistryError: no current version, or one trained before profiles were recorded.
     """
     # Imported here: _glue's train() imports profile_of from this module.
-    from dbt_automl.dbt._glue import _current_version_dir, _metadata_of, model_name_of
+    from dbt_automl.dbt._glue import _metadata_of, model_name_of
+    from dbt_automl.dbt._tasks import current_version_dir
 
     caller = model_name_of(dbt)
-    metadata = _metadata_of(_current_version_dir(model, caller))
+    metadata = _metadata_of(current_version_dir(model, caller))
     name, version = metadata["model_name"], int(metadata["version"])
     profile = metadata.get("profile")
     if profile is None:

@@ -16,8 +16,9 @@ import duckdb
 import pyarrow as pa
 
 from dbt_automl._log import get_logger
+from dbt_automl.dbt._tasks import current_version_dir
 from dbt_automl.errors import RegistryError
-from dbt_automl.registry import METADATA_FILE, locate_version, read_metadata
+from dbt_automl.registry import METADATA_FILE, read_metadata
 
 SCHEMA = pa.schema(
     [
@@ -140,14 +141,7 @@ def current_metadata(model: duckdb.DuckDBPyRelation, caller: str) -> dict[str, A
     Raises:
         RegistryError: no current version, or a model of a task without these curves.
     """
-    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
-    if not found:
-        raise RegistryError(
-            "the trained-model table has no current version",
-            "build the model first (`dbt build --select <model>`)",
-            model=caller,
-        )
-    metadata = read_metadata(locate_version(*found[0]) / METADATA_FILE)
+    metadata = read_metadata(current_version_dir(model, caller) / METADATA_FILE)
     if metadata["task"] not in SUPERVISED:
         raise RegistryError(
             f"{metadata['model_name']} is a {metadata['task']} model; evaluation() serves "

@@ -27,13 +27,12 @@ from dbt_automl.dbt._relations import (
     load_training_table,
 )
 from dbt_automl.dbt._tables import versions_table
-from dbt_automl.dbt._tasks import Fitted, no_current_version, train_or_reuse
+from dbt_automl.dbt._tasks import Fitted, current_version_dir, train_or_reuse
 from dbt_automl.errors import RegistryError
 from dbt_automl.registry import (
     METADATA_FILE,
     ModelVersion,
     build_metadata,
-    locate_version,
     read_metadata,
 )
 from dbt_automl.scoring import (
@@ -129,7 +128,7 @@ def score(
     """
     log = get_logger()
     scores_name = model_name_of(dbt)
-    version_dir = _current_version_dir(model, scores_name)
+    version_dir = current_version_dir(model, scores_name)
     metadata = _metadata_of(version_dir)
     _check_supervised(metadata, scores_name)
     schema_in = rows.limit(0).to_arrow_table().schema
@@ -189,15 +188,6 @@ def _check_supervised(metadata: dict[str, Any], scores_name: str) -> None:
 def _now() -> datetime:
     """When this run scores, in UTC without a zone (``scored_at``; tests move it)."""
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def _current_version_dir(model: duckdb.DuckDBPyRelation, scores_name: str) -> Path:
-    """The registry directory of the version the trained-model table marks current."""
-    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
-    if not found:
-        raise no_current_version(model, scores_name)
-    artifact_path, model_name, version = found[0]
-    return locate_version(artifact_path, model_name, version)
 
 
 def _metadata_of(version_dir: Path) -> dict[str, Any]:

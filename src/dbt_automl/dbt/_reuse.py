@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from dbt_automl._log import get_logger
 from dbt_automl.dbt._relations import fingerprint
-from dbt_automl.lifecycle import forced
+from dbt_automl.lifecycle import dbt_flag, forced
 from dbt_automl.registry import library_versions
 
 SOURCE_COLUMN = "source_fingerprint"
@@ -66,7 +66,7 @@ def source_key(
 
 
 def _previous(dbt: Any, session: Any, key: str) -> duckdb.DuckDBPyRelation | None:
-    if forced() or _full_refresh():
+    if forced() or dbt_flag("FULL_REFRESH"):
         return None
     this = str(dbt.this)
     try:
@@ -77,12 +77,3 @@ def _previous(dbt: Any, session: Any, key: str) -> duckdb.DuckDBPyRelation | Non
         return None
     relation: duckdb.DuckDBPyRelation = session.sql(f"select * from {this}")
     return relation
-
-
-def _full_refresh() -> bool:
-    try:
-        from dbt.flags import get_flags
-
-        return bool(getattr(get_flags(), "FULL_REFRESH", False))
-    except Exception:  # not inside dbt
-        return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
@@ -291,12 +292,9 @@ def load_current(
     Raises:
         RegistryError: no version is current, or the current one is of another task.
     """
-    from dbt_automl.registry import load_version, locate_version
+    from dbt_automl.registry import load_version
 
-    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
-    if not found:
-        raise no_current_version(model, caller, what)
-    loaded, meta = load_version(locate_version(*found[0]))
+    loaded, meta = load_version(current_version_dir(model, caller, what))
     if not isinstance(loaded, expected):
         raise RegistryError(
             f"{meta['model_name']} v{meta['version']} is a {meta['task']} model, not {what}",
@@ -319,6 +317,22 @@ def require_columns(
             raise SchemaMismatchError(
                 "id column missing from the rows passed", fix, model=caller, column=column
             )
+
+
+def current_version_dir(
+    model: duckdb.DuckDBPyRelation, caller: str, what: str = "the model"
+) -> Path:
+    """The registry directory of the version a trained-model table marks current.
+
+    Raises:
+        RegistryError: no version is current (:func:`no_current_version` says why).
+    """
+    from dbt_automl.registry import locate_version
+
+    found = model.filter("is_current").project("artifact_path, model_name, version").fetchall()
+    if not found:
+        raise no_current_version(model, caller, what)
+    return locate_version(*found[0])
 
 
 def no_current_version(

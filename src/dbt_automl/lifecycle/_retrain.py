@@ -120,15 +120,25 @@ def pinned_versions() -> dict[str, int]:
 
 
 def run_vars() -> Mapping[str, Any]:
-    """The ``--vars`` of the dbt invocation running this python model (dbt-duckdb runs
-    python models in dbt's own process, where its flags are global), else {}."""
+    """The ``--vars`` of the dbt invocation running this python model, else {}."""
+    found = dbt_flag("VARS")
+    return found if isinstance(found, Mapping) else {}
+
+
+def dbt_flag(name: str) -> Any:
+    """A flag of the dbt invocation this process is running (``VARS``, ``FULL_REFRESH``,
+    ``PROJECT_DIR``, ``TARGET_PATH``), or None outside dbt.
+
+    dbt-duckdb runs python models inside dbt's own process, where dbt keeps the parsed
+    command line in ``dbt.flags``: a python model cannot call ``var()``, and the project
+    dir dbt was given need not be the working directory.
+    """
     try:
         from dbt.flags import get_flags
 
-        found = getattr(get_flags(), "VARS", None)
-    except Exception:  # not inside dbt (a notebook, the CLI): no vars
-        return {}
-    return found if isinstance(found, Mapping) else {}
+        return getattr(get_flags(), name, None)
+    except Exception:  # dbt not installed or not initialised: not inside a dbt run
+        return None
 
 
 def _truthy(value: Any) -> bool:
