@@ -40,10 +40,12 @@ from dbt_automl.registry import (
     Event,
     ModelVersion,
     Registry,
+    Serving,
     config_hash,
     library_versions,
     registry_root,
 )
+from dbt_automl.registry import serving as replay
 
 
 class TaskConfig(Protocol):
@@ -199,9 +201,11 @@ def _judge_and_record(
         )
 
 
-def serving_version(registry: Registry, model_name: str) -> int | None:
+def serving_version(
+    registry: Registry, model_name: str, state: Serving | None = None
+) -> int | None:
     """The version this run serves: ``--vars '{automl_pin: {<model>: N}}'``, else the
-    registry's pin or champion.
+    registry's pin or champion (``state``: the registry's, when already read).
 
     Raises:
         RegistryError: the var pins a version that does not exist.
@@ -209,7 +213,7 @@ def serving_version(registry: Registry, model_name: str) -> int | None:
     pinned = pinned_versions().get(model_name)
     if pinned is not None:
         return registry.version(model_name, pinned).version
-    return registry.serving(model_name).version
+    return (state or registry.serving(model_name)).version
 
 
 def version_metadata(
@@ -256,18 +260,20 @@ def versions_of(
 ) -> pa.Table:
     """Every version of a model, one ``row`` each; the one serving is current, and each
     has its lifecycle ``status``."""
-    serving = serving_version(registry, model_name)
-    status = registry.status(model_name)
-    last = {e["version"]: e for e in registry.history(model_name)}
+    # Every version's metadata and the log are read once: a table lists them all.
+    versions, events = registry.versions(model_name), registry.history(model_name)
+    state = replay([v.version for v in versions], events)
+    serving = serving_version(registry, model_name, state)
+    last = {e["version"]: e for e in events}
     rows = [
         {
             **row(v, v.version == serving),
-            "status": _status(status, v.version, serving),
+            "status": _status(state.status, v.version, serving),
             "status_reason": last.get(v.version, {}).get("reason"),
             "status_at": _when(last.get(v.version, {}).get("at")),
             "score": recorded_score(v.metadata),
         }
-        for v in registry.versions(model_name)
+        for v in versions
     ]
     return pa.Table.from_pylist(rows, schema=schema)
 

@@ -3,7 +3,7 @@ never loaded when the checksum does not match."""
 
 from __future__ import annotations
 
-from dbt_automl.registry._lifecycle import ACTIONS, Event, Serving
+from dbt_automl.registry._lifecycle import ACTIONS, Event, Serving, serving
 from dbt_automl.registry._metadata import build_metadata, config_hash, library_versions
 from dbt_automl.registry._store import (
     FORMAT_VERSION,
@@ -38,5 +38,6 @@ __all__ = [
     "read_extra",
     "read_metadata",
     "registry_root",
+    "serving",
     "sha256_of",
 ]
