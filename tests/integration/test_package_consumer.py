@@ -45,6 +45,9 @@ EXPECTED_FAILURES = {
     "binary_predictions_are_valid": 0,
     "binary_predictions_tight_tolerance__fails": 1,
     "binary_predictions_with_errors__fails": 5,
+    "binary_predictions_have_no_nulls": 0,
+    "binary_predictions_with_errors_null_prediction__fails": 1,
+    "binary_predictions_with_errors_where_excludes_the_null": 0,
     "multiclass_predictions_are_valid": 0,
     "multiclass_predictions_with_errors__fails": 4,
     "multiclass_predictions_loose_tolerance__fails": 3,
@@ -100,6 +103,7 @@ EXPECTED_FAILURE_TEXTS = {
         "probabilities sum to 1.1, not 1 (tolerance 1e-06): {false=0.5, true=0.6}",
     ],
     "regression_predictions_with_errors__fails": ["duplicate key: 2 rows", "prediction is null"],
+    "binary_predictions_with_errors_null_prediction__fails": ["`prediction` is null on 1 row"],
     "sales_forecast_halves_seasonal_naive__fails": [
         "test_relative_mase of sales_forecast_model v2 = 0.65 is above max_value 0.5",
     ],
@@ -457,6 +461,17 @@ def _add_model_with_test(
             "expect_valid_predictions",
             "{key_columns: customer_id, probability_tolerance: -1}",
             "`probability_tolerance` must be a number >= 0, got -1",
+        ),
+        (
+            "expect_columns_not_null",
+            "{columns: []}",
+            "dbt_automl.expect_columns_not_null: `columns` must be a column name or a non-empty "
+            "list of column names, got []",
+        ),
+        (
+            "expect_columns_not_null",
+            "{columns: [version, 3]}",
+            'got ["version", 3]',
         ),
         (
             "expect_no_feature_drift",
