@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from dbt_automl._log import get_logger
+from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.drift import FeatureDrift, compare, compare_predictions, training_profile
 from dbt_automl.errors import RegistryError
 
@@ -57,15 +58,29 @@ def drift(
     model: duckdb.DuckDBPyRelation,
     rows: duckdb.DuckDBPyRelation,
     scores: duckdb.DuckDBPyRelation | None = None,
-) -> pa.Table:
+) -> pa.Table | duckdb.DuckDBPyRelation:
     """The drift table of the version ``model`` (a trained-model table) marks current,
     for any task: one row per profiled feature of ``rows`` (see ``DRIFT_SCHEMA`` and
     :func:`dbt_automl.drift.compare`), and a ``__prediction__`` row comparing ``scores``
     (the rows that version scored) with its test split when it recorded that.
 
+    The table of the last build is kept when the serving version, ``rows`` and ``scores``
+    are unchanged (``source_fingerprint``, as for forecasts and segments).
+
     Raises:
         RegistryError: no current version, or one trained before profiles were recorded.
     """
+    return reuse_or_build(
+        dbt, session, model, [rows, scores], {}, lambda: _drift_table(dbt, model, rows, scores)
+    )
+
+
+def _drift_table(
+    dbt: Any,
+    model: duckdb.DuckDBPyRelation,
+    rows: duckdb.DuckDBPyRelation,
+    scores: duckdb.DuckDBPyRelation | None,
+) -> pa.Table:
     # Imported here: _glue's train() imports profile_of from this module.
     from dbt_automl.dbt._glue import _metadata_of, model_name_of
     from dbt_automl.dbt._tasks import current_version_dir

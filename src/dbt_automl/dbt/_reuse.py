@@ -55,7 +55,10 @@ def source_key(
 ) -> str:
     """SHA-256 of the serving version, the inputs' fingerprints, the arguments and
     dbt-automl's version."""
-    serving = model.filter("is_current").project("model_name, version, sha256").fetchall()
+    # sha256 tells a retrained version from the one it replaced; a hand-made trained-model
+    # table without it is keyed by name and number.
+    named = [c for c in ("model_name", "version", "sha256") if c in model.columns]
+    serving = model.filter("is_current").project(", ".join(named)).fetchall()
     parts = {
         "serving": [list(row) for row in serving],
         "inputs": [None if rel is None else fingerprint(rel)[1] for rel in inputs],

@@ -74,7 +74,7 @@ class _DriftModule(types.ModuleType):
         model: duckdb.DuckDBPyRelation,
         rows: duckdb.DuckDBPyRelation,
         scores: duckdb.DuckDBPyRelation | None = None,
-    ) -> pa.Table:
+    ) -> pa.Table | duckdb.DuckDBPyRelation:
         """The drift table of ``model``'s current version; see :func:`dbt_automl.drift`."""
         from dbt_automl.dbt._drift import drift
 

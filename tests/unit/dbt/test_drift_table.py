@@ -74,7 +74,8 @@ def _drift(con: duckdb.DuckDBPyConnection, model: str, rows: str, scores: str | 
         rows=con.sql(rows),
         scores=None if scores is None else con.table(scores),
     )
-    return {r["feature"]: r for r in table.to_pylist()}, table
+    arrow = table if isinstance(table, pa.Table) else table.to_arrow_table()
+    return {r["feature"]: r for r in arrow.to_pylist()}, table
 
 
 def test_every_version_records_a_profile_without_ids_and_target(warehouse) -> None:
@@ -95,7 +96,8 @@ def test_every_version_records_a_profile_without_ids_and_target(warehouse) -> No
 def test_the_training_rows_give_a_table_of_ok_features(warehouse) -> None:
     con, registry = warehouse
     rows, table = _drift(con, "churn_model", "select * from features", scores="churn_scores")
-    assert table.schema == DRIFT_SCHEMA
+    # What made the table, so that an unchanged build keeps it (see the test below).
+    assert table.schema == DRIFT_SCHEMA.append(pa.field("source_fingerprint", pa.string()))
     assert set(rows) == {
         "tenure_days",
         "spend_90d",
@@ -112,6 +114,25 @@ def test_the_training_rows_give_a_table_of_ok_features(warehouse) -> None:
     bins = json.loads(rows["tier"]["bins"])
     assert [b["bin"] for b in bins] == ["basic", "gold", "platinum", "__unseen__"]
     assert [b["train"] for b in bins] == pytest.approx([b["now"] for b in bins])
+
+
+def test_unchanged_rows_and_version_keep_the_last_table(warehouse) -> None:
+    con, _ = warehouse
+    _, first = _drift(con, "churn_model", "select * from features", scores="churn_scores")
+    _store(con, "churn_model_drift", first)
+    _, again = _drift(con, "churn_model", "select * from features", scores="churn_scores")
+    # Kept: the stored rows come back as they are, computed_at included.
+    assert isinstance(again, duckdb.DuckDBPyRelation)
+    assert again.to_arrow_table().equals(con.table("churn_model_drift").to_arrow_table())
+    _, moved = _drift(
+        con,
+        "churn_model",
+        "select * replace (spend_90d * 3 as spend_90d) from features",
+        scores="churn_scores",
+    )
+    assert isinstance(moved, pa.Table)
+    assert moved.column("source_fingerprint")[0] != first.column("source_fingerprint")[0]
+    con.execute("drop table churn_model_drift")
 
 
 def test_the_prediction_row_compares_the_scores_with_the_test_split(warehouse) -> None:
