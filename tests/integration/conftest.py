@@ -45,6 +45,8 @@ class Project:
             "DBT_AUTOML_REGISTRY_PATH": str(self.registry),
             "DBT_AUTOML_SCORES_PATH": str(self.scores),
             "DBT_AUTOML_DUCKDB_PATH": str(self.warehouse),
+            # dbtRunner runs in this process: release the file after each run to read it.
+            "DBT_AUTOML_DUCKDB_KEEP_OPEN": "false",
             # Tiny data needs no long search; the cap keeps the suite fast.
             "DBT_AUTOML_MAX_TIME_BUDGET_S": "6",
             "DO_NOT_TRACK": "1",
