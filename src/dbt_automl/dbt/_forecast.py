@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import duckdb
@@ -17,10 +18,12 @@ import pandas as pd
 import pyarrow as pa
 
 from dbt_automl._log import get_logger
+from dbt_automl.dbt._judge_forecast import backtest_scores
 from dbt_automl.dbt._relations import column_types
 from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.dbt._tables import VERSION_KEYS, VERSION_PROVENANCE
 from dbt_automl.dbt._tasks import (
+    Fitted,
     common_row,
     load_current,
     train_or_reuse,
@@ -50,12 +53,14 @@ def train_forecast(
 
     cfg = parse_forecast_config(config, model_name_of(dbt))
 
-    def fit(_current: ModelVersion | None, n_rows: int, data_fp: str) -> tuple[Any, dict]:
+    def fit(_current: ModelVersion | None, n_rows: int, data_fp: str) -> Fitted:
         from dbt_automl.forecasting import train_forecaster
 
         result = train_forecaster(rows.to_arrow_table(), cfg, get_logger())
         data = {"rows": n_rows, "fingerprint": data_fp, "train_rows": result.n_rows}
-        return result.model, _metadata(cfg, result, column_types(rows), data)
+        metadata = _metadata(cfg, result, column_types(rows), data)
+        # The champion's recipe is judged on this run's backtest windows, not as recorded.
+        return Fitted(result.model, metadata, partial(backtest_scores, result, metadata))
 
     return train_or_reuse(rows, cfg, fit, lambda registry: forecast_versions_table(registry, cfg))
 

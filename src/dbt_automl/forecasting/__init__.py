@@ -6,7 +6,9 @@ table into a regular panel (refusing or stating a fallback for every problem wit
 history), :func:`train_forecaster` backtests the candidates (seasonal naive, Theta, ETS,
 MSTL, ARIMA from statsforecast; a global LightGBM from mlforecast) under the time budget,
 chooses how to combine them, calibrates conformal intervals on the backtest residuals and
-refits; :class:`ForecastModel` is what a registry version holds and forecasts from.
+refits; :class:`ForecastModel` is what a registry version holds and forecasts from. A
+:class:`Recipe` (another version's candidates and strategy) is measured on a run's backtest
+windows by ``ForecastResult.evaluate_recipe``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dbt_automl.forecasting._config import (
 from dbt_automl.forecasting._engine import ForecastResult, train_forecaster
 from dbt_automl.forecasting._model import FORECAST, ForecastModel
 from dbt_automl.forecasting._panel import Panel, build_panel
+from dbt_automl.forecasting._recipe import Recipe
 
 __all__ = [
     "CANDIDATES",
@@ -30,6 +33,7 @@ __all__ = [
     "ForecastModel",
     "ForecastResult",
     "Panel",
+    "Recipe",
     "build_panel",
     "is_forecasting",
     "parse_forecast_config",

@@ -109,19 +109,23 @@ class Choice:
 
 def select(cv: pd.DataFrame, err: pd.DataFrame, candidates: list[str], scale: pd.Series) -> Choice:
     """Score every strategy leave-one-window-out; keep the best, refitted on all windows."""
-    windows = sorted(err.index.get_level_values("window").unique())
-    honest = len(windows) > 1
-    scores, held = {}, {}
-    for name in strategies_for(len(candidates)):
-        forecast = np.empty(len(cv))
-        for w in windows:
-            train = err[err.index.get_level_values("window") != w] if honest else err
-            rows = np.flatnonzero(cv["window"].to_numpy() == w)
-            forecast[rows] = combined(cv.iloc[rows], choose(train, name))
-        held[name] = forecast
-        scores[name] = float(_mase(cv, forecast, scale).mean())
+    honest = err.index.get_level_values("window").nunique() > 1
+    held = {name: held_out(cv, err, name) for name in strategies_for(len(candidates))}
+    scores = {name: float(_mase(cv, forecast, scale).mean()) for name, forecast in held.items()}
     best = min(scores, key=lambda n: (scores[n], list(scores).index(n)))
     return Choice(choose(err, best), scores, held[best], honest)
+
+
+def held_out(cv: pd.DataFrame, err: pd.DataFrame, name: str) -> np.ndarray:
+    """Strategy ``name``'s forecast of every row of ``cv``, each window's fitted on the
+    other windows' errors ``err`` (on its own when there is only one window)."""
+    windows = sorted(err.index.get_level_values("window").unique())
+    forecast = np.empty(len(cv))
+    for w in windows:
+        train = err[err.index.get_level_values("window") != w] if len(windows) > 1 else err
+        rows = np.flatnonzero(cv["window"].to_numpy() == w)
+        forecast[rows] = combined(cv.iloc[rows], choose(train, name))
+    return forecast
 
 
 def _mase(cv: pd.DataFrame, forecast: np.ndarray, scale: pd.Series) -> pd.Series:
@@ -152,6 +156,17 @@ def metrics(cv: pd.DataFrame, forecast: np.ndarray, scale: pd.Series) -> pd.Data
         }
     )
     return out
+
+
+def overall(per_series: pd.DataFrame) -> dict[str, float]:
+    """MASE, sMAPE and RMSE over series: the means of :func:`metrics`' rows (MASE over the
+    series where it is finite)."""
+    finite = per_series[np.isfinite(per_series["mase"])]
+    return {
+        "mase": float(finite["mase"].mean()),
+        "smape": float(per_series["smape"].mean()),
+        "rmse": float(per_series["rmse"].mean()),
+    }
 
 
 def _smape(y: np.ndarray, f: np.ndarray) -> np.ndarray:

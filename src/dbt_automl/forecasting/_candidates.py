@@ -9,6 +9,8 @@ and the covariates (series scaled one by one, so large and small series share a 
 from __future__ import annotations
 
 import contextlib
+import math
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from dbt_automl.forecasting._config import ForecastConfig
 from dbt_automl.forecasting._panel import DS, ID, Panel, Y
 
 # Lags and calendar features per base frequency: a week of days, a year of months...
@@ -39,6 +42,9 @@ _DATE_FEATURES = {
     "h": ["hour", "dayofweek"],
     "min": ["minute", "hour"],
 }
+# A statistical candidate's cost is estimated on this many series' last points before it runs.
+PILOT_SERIES = 3
+PILOT_POINTS = 200
 
 
 def base_frequency(freq: str) -> str:
@@ -158,6 +164,73 @@ def global_forecaster(panel: Panel, seed: int, n_jobs: int) -> Any:
         target_transforms=[LocalStandardScaler()],
         num_threads=1,
     )
+
+
+def stats_cv(
+    panel: Panel,
+    history: pd.DataFrame,
+    cfg: ForecastConfig,
+    name: str,
+    windows: int,
+    left: float = math.inf,
+) -> pd.DataFrame | str:
+    """Statistical candidate ``name``'s rolling-origin forecasts of ``history`` (``windows``
+    windows of ``cfg.horizon`` periods), or why it was not run: it does not apply, or its
+    estimated cost exceeds ``left`` seconds (not estimated when the budget is unbounded)."""
+    model = STATS[name].build(panel)
+    if model is None:
+        return "does not apply to this frequency or these lengths"
+    data = history[[ID, DS, Y]]
+    if name != "seasonal_naive" and left <= 0:
+        return "no budget left"
+    if name != "seasonal_naive" and math.isfinite(left):
+        estimate = _pilot_seconds(model, data, panel, cfg) * history[ID].nunique() * 2
+        if estimate > left:
+            return f"estimated {estimate:.0f}s, {max(left, 0):.0f}s of budget left"
+    with quiet():
+        # refit=False: parameters fitted at the first cutoff, states updated to each later
+        # cutoff; one fit per series, never using a value past the cutoff.
+        out = stats_forecaster([model], panel.freq, cfg.n_jobs).cross_validation(
+            df=data, h=cfg.horizon, n_windows=windows, step_size=cfg.horizon, refit=False
+        )
+    return out.reset_index(drop=True) if ID not in out.columns else out
+
+
+def _pilot_seconds(model: Any, data: pd.DataFrame, panel: Panel, cfg: ForecastConfig) -> float:
+    """Seconds one series of the panel's mean length costs to fit: timed on the last
+    PILOT_POINTS points of a few series, scaled by length (a pilot on whole long series
+    could itself eat the budget: AutoARIMA took 16 s on one 900-day series here)."""
+    ids = data[ID].drop_duplicates().iloc[:PILOT_SERIES]
+    pilot = data[data[ID].isin(ids)].groupby(ID, sort=False).tail(PILOT_POINTS)
+    started = time.perf_counter()
+    with quiet():
+        stats_forecaster([model], panel.freq, 1).forecast(df=pilot, h=cfg.horizon)
+    per_series = (time.perf_counter() - started) / max(len(ids), 1)
+    mean_length = len(data) / max(data[ID].nunique(), 1)
+    return per_series * max(1.0, mean_length / PILOT_POINTS)
+
+
+def global_cv(
+    panel: Panel,
+    history: pd.DataFrame,
+    cfg: ForecastConfig,
+    windows: int,
+    left: float = math.inf,
+) -> pd.DataFrame | str:
+    """The global model's rolling-origin forecasts of ``history`` (its covariate columns
+    included), or why it was not run: less than a fifth of the budget is ``left``."""
+    if left < 0.2 * cfg.time_budget_s:
+        return f"{max(left, 0):.0f}s of budget left"
+    forecaster = global_forecaster(panel, cfg.seed, cfg.n_jobs)
+    with quiet():
+        out = forecaster.cross_validation(
+            df=history,
+            n_windows=windows,
+            h=cfg.horizon,
+            step_size=cfg.horizon,
+            static_features=[],
+        )
+    return out
 
 
 @contextlib.contextmanager

@@ -9,7 +9,9 @@ that would not fit in what is left of the budget is skipped, saying so.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -22,18 +24,19 @@ from dbt_automl.forecasting import _backtest as bt
 from dbt_automl.forecasting._candidates import (
     GLOBAL,
     STATS,
+    global_cv,
     global_forecaster,
     quiet,
+    stats_cv,
     stats_forecaster,
 )
 from dbt_automl.forecasting._config import ForecastConfig
 from dbt_automl.forecasting._model import ForecastModel, past_lags
 from dbt_automl.forecasting._panel import DS, ID, Panel, Y, build_panel
+from dbt_automl.forecasting._recipe import Backtest, Recipe, measure_recipe
 
 # Share of the budget kept for refitting the chosen candidates on the whole history.
 FINAL_FIT_SHARE = 0.25
-PILOT_SERIES = 3
-PILOT_POINTS = 200
 
 
 @dataclass
@@ -47,6 +50,9 @@ class ForecastResult:
     decisions: dict[str, Any] = field(default_factory=dict)
     n_rows: int = 0
     duration_s: float = 0.0
+    # A recipe -> its backtest metrics on this run's windows and series: how a champion's
+    # recipe is judged on the challenger's backtest.
+    evaluate_recipe: Callable[[Recipe], dict[str, float]] | None = None
 
 
 def train_forecaster(table: pa.Table, cfg: ForecastConfig, log: Logger) -> ForecastResult:
@@ -121,6 +127,9 @@ def train_forecaster(table: pa.Table, cfg: ForecastConfig, log: Logger) -> Forec
         decisions=decisions,
         n_rows=len(panel.frame),
         duration_s=time.perf_counter() - started,
+        evaluate_recipe=partial(
+            measure_recipe, Backtest(table, panel, cfg, history, windows, cv, scale), log
+        ),
     )
 
 
@@ -175,9 +184,9 @@ def _backtest(
         started = time.perf_counter()
         left = deadline - started - reserve
         if name == GLOBAL:
-            found = _global_cv(panel, history, cfg, windows, left)
+            found = global_cv(panel, history, cfg, windows, left)
         else:
-            found = _stats_cv(panel, history, cfg, name, windows, left)
+            found = stats_cv(panel, history, cfg, name, windows, left)
         if isinstance(found, str):
             seconds[name] = found
             log.info(f"{cfg.model_name} candidate {name:<15} skipped: {found}")
@@ -200,64 +209,6 @@ def _quick_mase(cv: pd.DataFrame, name: str, season: int, history: pd.DataFrame)
     scale = bt.scales(history[history[DS] <= first], season)
     steps = bt.with_steps(cv)
     return float(bt.errors(steps, [name], scale)[name].mean())
-
-
-def _stats_cv(
-    panel: Panel,
-    history: pd.DataFrame,
-    cfg: ForecastConfig,
-    name: str,
-    windows: int,
-    left: float,
-) -> pd.DataFrame | str:
-    model = STATS[name].build(panel)
-    if model is None:
-        return "does not apply to this frequency or these lengths"
-    data = history[[ID, DS, Y]]
-    if name != "seasonal_naive" and left <= 0:
-        return "no budget left"
-    if name != "seasonal_naive":
-        estimate = _pilot_seconds(model, data, panel, cfg) * history[ID].nunique() * 2
-        if estimate > left:
-            return f"estimated {estimate:.0f}s, {max(left, 0):.0f}s of budget left"
-    with quiet():
-        # refit=False: parameters fitted at the first cutoff, states updated to each later
-        # cutoff; one fit per series, never using a value past the cutoff.
-        out = stats_forecaster([model], panel.freq, cfg.n_jobs).cross_validation(
-            df=data, h=cfg.horizon, n_windows=windows, step_size=cfg.horizon, refit=False
-        )
-    return out.reset_index(drop=True) if ID not in out.columns else out
-
-
-def _pilot_seconds(model: Any, data: pd.DataFrame, panel: Panel, cfg: ForecastConfig) -> float:
-    """Seconds one series of the panel's mean length costs to fit: timed on the last
-    PILOT_POINTS points of a few series, scaled by length (a pilot on whole long series
-    could itself eat the budget: AutoARIMA took 16 s on one 900-day series here)."""
-    ids = data[ID].drop_duplicates().iloc[:PILOT_SERIES]
-    pilot = data[data[ID].isin(ids)].groupby(ID, sort=False).tail(PILOT_POINTS)
-    started = time.perf_counter()
-    with quiet():
-        stats_forecaster([model], panel.freq, 1).forecast(df=pilot, h=cfg.horizon)
-    per_series = (time.perf_counter() - started) / max(len(ids), 1)
-    mean_length = len(data) / max(data[ID].nunique(), 1)
-    return per_series * max(1.0, mean_length / PILOT_POINTS)
-
-
-def _global_cv(
-    panel: Panel, history: pd.DataFrame, cfg: ForecastConfig, windows: int, left: float
-) -> pd.DataFrame | str:
-    if left < 0.2 * cfg.time_budget_s:
-        return f"{max(left, 0):.0f}s of budget left"
-    forecaster = global_forecaster(panel, cfg.seed, cfg.n_jobs)
-    with quiet():
-        out = forecaster.cross_validation(
-            df=history,
-            n_windows=windows,
-            h=cfg.horizon,
-            step_size=cfg.horizon,
-            static_features=[],
-        )
-    return out
 
 
 def _final_fit(
@@ -316,15 +267,10 @@ def _past_tail(frame: pd.DataFrame, cfg: ForecastConfig) -> pd.DataFrame | None:
 def _overall(
     per_series: pd.DataFrame, naive: pd.DataFrame, cov: dict[int, float], cfg: ForecastConfig
 ) -> dict[str, float]:
-    finite = per_series[np.isfinite(per_series["mase"])]
-    mase, naive_mase = float(finite["mase"].mean()), float(naive["mase"].mean())
-    out = {
-        "mase": mase,
-        "smape": float(per_series["smape"].mean()),
-        "rmse": float(per_series["rmse"].mean()),
-        "seasonal_naive_mase": naive_mase,
-        "relative_mase": mase / naive_mase if naive_mase > 0 else float("nan"),
-    }
+    out = bt.overall(per_series)
+    mase, naive_mase = out["mase"], float(naive["mase"].mean())
+    out["seasonal_naive_mase"] = naive_mase
+    out["relative_mase"] = mase / naive_mase if naive_mase > 0 else float("nan")
     out.update({f"coverage_{level}": cov[level] for level in cfg.levels})
     return out
 
