@@ -1,12 +1,14 @@
 """A second `dbt build` of the demo on an unchanged lake, against the first.
 
 Issue 12's goal: the second build trains nothing and takes at most 15 % of the first
-build's wall time. Both builds run in this command on the same fresh copy of the demo
+build's wall time. The builds run in this command on the same fresh copy of the demo
 project (its own lake, registry and warehouse), one after the other, so the ratio is
-measured under the same machine load. Prints a table and writes it to docs/benchmarks.md
+measured under the same machine load: one first build, then three builds on the unchanged
+lake, whose median is the figure (a second build is ~20 s; on this shared machine the same
+build varies by +-2 s from run to run). Prints a table and writes it to docs/benchmarks.md
 between `<!-- rebuild:start -->` and `<!-- rebuild:end -->`.
 
-    .venv/bin/python bench/rebuild.py --scale default      # ~3 minutes on 2 cores
+    .venv/bin/python bench/rebuild.py --scale default      # ~4 minutes on 2 cores
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,28 +80,38 @@ def versions(project: Path) -> int:
     return len(list((project / "lake" / "models").glob("*/v[0-9]*")))
 
 
-def report(first: dict, second: dict, trained: int, scale: str) -> str:
+def report(first: dict, again: list[dict], trained: int, scale: str) -> str:
     """The section for docs/benchmarks.md."""
     start, end = markers("rebuild")
-    ratio = second["wall_s"] / first["wall_s"]
+    median = statistics.median(b["wall_s"] for b in again)
+    ratio = median / first["wall_s"]
+    ok = all(b["ok"] for b in again)
     verdict = "meets" if ratio <= 0.15 and trained == 0 else "misses"
+    rows = [
+        f"| unchanged lake, run {i} | {b['wall_s']:.1f} | "
+        f"{100 * b['wall_s'] / first['wall_s']:.1f} % | {b['peak_mb']:.0f} | | {b['ok']} |"
+        for i, b in enumerate(again, 1)
+    ]
     return "\n".join(
         [
             start,
             "## Rebuild: a second `dbt build` on an unchanged lake",
             "",
             f"`python bench/rebuild.py --scale {scale}`: the demo project copied with a fresh "
-            f"{scale} lake, `dbt build` twice in a row in child processes (wall time of the "
-            "whole command, parse included; peak resident memory of the dbt process).",
+            f"{scale} lake, `dbt build` once and then {len(again)} times more on the unchanged "
+            "lake, each in a child process (wall time of the whole command, parse included; "
+            "peak resident memory of the dbt process). The median of the unchanged-lake builds "
+            "is the figure.",
             "",
             "| build | wall s | share of first | peak MB | versions trained | all nodes pass |",
             "| --- | ---: | ---: | ---: | ---: | --- |",
             f"| first | {first['wall_s']:.1f} | 100 % | {first['peak_mb']:.0f} | "
             f"{first['trained']} | {first['ok']} |",
-            f"| second | {second['wall_s']:.1f} | {100 * ratio:.1f} % | {second['peak_mb']:.0f} | "
-            f"{trained} | {second['ok']} |",
+            *rows,
+            f"| **unchanged lake, median** | **{median:.1f}** | **{100 * ratio:.1f} %** | | "
+            f"{trained} | {ok} |",
             "",
-            f"The second build {verdict} issue 12's goal (trains nothing, at most 15 % of the "
+            f"The rebuild {verdict} issue 12's goal (trains nothing, at most 15 % of the "
             "first build's wall time).",
             "",
             end,
@@ -112,16 +125,17 @@ def main() -> int:
     parser.add_argument("--scale", default="default")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--workdir", default=None, help="keep the copy here (default: a temp dir)")
+    parser.add_argument("--repeat", type=int, default=3, help="builds on the unchanged lake")
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="rebuild-")) / "project"
     env = project_copy(work, args.scale)
     first = timed_build(work, env)
     first["trained"] = versions(work)
-    second = timed_build(work, env)
-    section = report(first, second, versions(work) - first["trained"], args.scale)
+    again = [timed_build(work, env) for _ in range(args.repeat)]
+    section = report(first, again, versions(work) - int(first["trained"]), args.scale)
     print(section)
     write_section(Path(args.out), section, "rebuild")
-    return 0 if first["ok"] and second["ok"] else 1
+    return 0 if first["ok"] and all(b["ok"] for b in again) else 1
 
 
 if __name__ == "__main__":
