@@ -11,34 +11,12 @@
 
 
 {% macro default__test_expect_columns_not_null(model, columns) %}
-{%- set names = [columns] if columns is string else columns -%}
-{%- if names is not iterable or names is mapping or names | length == 0
-        or names | reject('string') | list | length > 0 -%}
-    {{ exceptions.raise_compiler_error(
-        "dbt_automl.expect_columns_not_null: `columns` must be a column name or a non-empty "
-        ~ "list of column names, got " ~ (columns | tojson)) }}
-{%- endif -%}
-with
-
-null_counts as (
-    select
-    {%- for name in names %}
-        count(*) - count({{ adapter.quote(name) }}) as nulls_{{ loop.index }}{{ "," if not loop.last }}
-    {%- endfor %}
-    from {{ model }}
-)
-
-{% for name in names -%}
+{%- set names = dbt_automl._column_list('expect_columns_not_null', 'columns', columns) -%}
 select
-    '{{ name | replace("'", "''") }}' as column_name,
-    nulls_{{ loop.index }} as null_rows,
-    '`{{ name | replace("'", "''") }}` is null on ' || cast(nulls_{{ loop.index }} as varchar)
-        || case when nulls_{{ loop.index }} = 1 then ' row' else ' rows' end as failure
-from null_counts
-where nulls_{{ loop.index }} > 0
-{% if not loop.last %}
-union all
-
-{% endif %}
-{%- endfor %}
+    column_name,
+    failing_rows as null_rows,
+    failure
+from (
+    {{ dbt_automl._null_failures(model, names) }}
+) as null_failures
 {% endmacro %}

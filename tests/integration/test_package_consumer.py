@@ -48,6 +48,9 @@ EXPECTED_FAILURES = {
     "binary_predictions_have_no_nulls": 0,
     "binary_predictions_with_errors_null_prediction__fails": 1,
     "binary_predictions_with_errors_where_excludes_the_null": 0,
+    "binary_predictions_key": 0,
+    "binary_predictions_with_errors_key__fails": 2,
+    "binary_predictions_with_errors_composite_key__fails": 1,
     "multiclass_predictions_are_valid": 0,
     "multiclass_predictions_with_errors__fails": 4,
     "multiclass_predictions_loose_tolerance__fails": 3,
@@ -104,6 +107,10 @@ EXPECTED_FAILURE_TEXTS = {
     ],
     "regression_predictions_with_errors__fails": ["duplicate key: 2 rows", "prediction is null"],
     "binary_predictions_with_errors_null_prediction__fails": ["`prediction` is null on 1 row"],
+    "binary_predictions_with_errors_key__fails": [
+        "key (customer_id) is not unique: 1 value appears more than once",
+        "`prediction` is null on 1 row",
+    ],
     "sales_forecast_halves_seasonal_naive__fails": [
         "test_relative_mase of sales_forecast_model v2 = 0.65 is above max_value 0.5",
     ],
@@ -472,6 +479,12 @@ def _add_model_with_test(
             "expect_columns_not_null",
             "{columns: [version, 3]}",
             'got ["version", 3]',
+        ),
+        (
+            "expect_primary_key",
+            "{columns: [version], not_null: {a: 1}}",
+            "dbt_automl.expect_primary_key: `not_null` must be a column name or a non-empty "
+            'list of column names, got {"a": 1}',
         ),
         (
             "expect_no_feature_drift",
