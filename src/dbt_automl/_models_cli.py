@@ -1,5 +1,5 @@
-"""``dbt-automl models list | show | promote | rollback | pin | unpin``: the registry from a
-terminal, reading and writing the same lifecycle log that ``dbt build`` does."""
+"""``dbt-automl models list | show | promote | rollback | pin | unpin | card``: the registry
+from a terminal, reading and writing the same lifecycle log that ``dbt build`` does."""
 
 from __future__ import annotations
 
@@ -52,7 +52,47 @@ def add_models(subparsers: argparse._SubParsersAction) -> None:
     unpin.add_argument("model")
     for action in (promote, rollback, pin, unpin):
         action.add_argument("--reason", default="", help="why, for the lifecycle log")
+    card = sub.add_parser(
+        "card", help="render a model's card and print its path", description=CARD_DESCRIPTION
+    )
+    add_card_arguments(card)
     p.set_defaults(handler=run_models)
+
+
+CARD_DESCRIPTION = (
+    "Render the card of the version scoring uses (or --version N) into the registry "
+    "(vNNNN/card/) and publish it to --out/<model>/, where the model's dbt docs page links "
+    "it. With --version and no --out, only the registry copy is written."
+)
+
+
+def add_card_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``card`` (and ``models card``) but the registry."""
+    p.add_argument("model", help="the trained model (its dbt model name)")
+    p.add_argument("--version", type=int, help="version number (default: the one scoring uses)")
+    p.add_argument(
+        "--out", help="published cards (default: $DBT_AUTOML_CARDS_PATH or assets/cards)"
+    )
+    p.add_argument("--open", action="store_true", help="open the card in a web browser")
+
+
+def run_card(args: argparse.Namespace) -> int:
+    """Render (and publish) the card; print the path of its ``card.html``."""
+    import webbrowser
+
+    from dbt_automl.cards import cards_root, publish_card, render_card
+    from dbt_automl.registry import Registry
+
+    registry, project = Registry(Path(args.registry).resolve()), Path.cwd()
+    if args.version is not None and args.out is None:
+        path = render_card(registry, args.model, args.version, project=project) / "card.html"
+    else:
+        out = Path(args.out).resolve() if args.out else cards_root(project)
+        path = publish_card(registry, args.model, out, version=args.version, project=project)
+    print(path)
+    if args.open:
+        webbrowser.open(path.as_uri())
+    return 0
 
 
 def run_models(args: argparse.Namespace) -> int:
@@ -71,6 +111,8 @@ def run_models(args: argparse.Namespace) -> int:
             f"no model {args.model!r} in the registry {registry.root}",
             f"choose one of {_model_names(registry)} or pass --registry",
         )
+    if args.action == "card":
+        return run_card(args)
     if args.action == "show":
         console.print(_versions_table(registry, args.model))
         console.print(_log_table(registry, args.model))

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from dbt_automl._models_cli import add_models
+from dbt_automl._models_cli import CARD_DESCRIPTION, add_card_arguments, add_models, run_card
 from dbt_automl.errors import DbtAutomlError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -145,46 +145,20 @@ def _run_summary(args: argparse.Namespace) -> int:
 
 
 def _add_card(subparsers: argparse._SubParsersAction) -> None:
-    """Register ``card``: render a model version's card and publish it for dbt docs."""
+    """Register ``card`` (also ``models card``): render a model version's card and publish
+    it for dbt docs."""
     p = subparsers.add_parser(
         "card",
         help="render a trained model's card (markdown, HTML, plots) and print its path",
-        description="Render the card of the version scoring uses (or --version N) into the "
-        "registry (vNNNN/card/) and publish it to --out/<model>/, where the model's dbt docs "
-        "page links it. With --version and no --out, only the registry copy is written.",
+        description=CARD_DESCRIPTION,
     )
-    p.add_argument("model", help="the trained model (its dbt model name)")
-    p.add_argument("--version", type=int, help="version number (default: the one scoring uses)")
     p.add_argument(
         "--registry",
         default=os.environ.get("DBT_AUTOML_REGISTRY_PATH", "lake/models"),
         help="model registry (default: $DBT_AUTOML_REGISTRY_PATH or lake/models)",
     )
-    p.add_argument(
-        "--out", help="published cards (default: $DBT_AUTOML_CARDS_PATH or assets/cards)"
-    )
-    p.add_argument("--open", action="store_true", help="open the card in a web browser")
-    p.set_defaults(handler=_run_card)
-
-
-def _run_card(args: argparse.Namespace) -> int:
-    """Render (and publish) the card; print the path of its ``card.html``."""
-    import webbrowser
-    from pathlib import Path
-
-    from dbt_automl.cards import cards_root, publish_card, render_card
-    from dbt_automl.registry import Registry
-
-    registry, project = Registry(Path(args.registry).resolve()), Path.cwd()
-    if args.version is not None and args.out is None:
-        path = render_card(registry, args.model, args.version, project=project) / "card.html"
-    else:
-        out = Path(args.out).resolve() if args.out else cards_root(project)
-        path = publish_card(registry, args.model, out, version=args.version, project=project)
-    print(path)
-    if args.open:
-        webbrowser.open(path.as_uri())
-    return 0
+    add_card_arguments(p)
+    p.set_defaults(handler=run_card)
 
 
 _SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [

@@ -1,4 +1,4 @@
-"""``dbt-automl card``: renders and publishes a model's card and prints where it is."""
+"""``dbt-automl card`` and ``models card``: render and publish a model's card, print its path."""
 
 from __future__ import annotations
 
@@ -34,3 +34,11 @@ def test_card_of_a_missing_version_fails_with_the_fix(registry, capsys) -> None:
     assert main(["card", "churn_model", "--registry", str(registry.root), "--version", "4"]) == 1
     err = capsys.readouterr().err
     assert "no version 4" in err and "versions: v1" in err and "Fix:" in err
+
+
+def test_models_card_is_the_same_command(registry, tmp_path, capsys) -> None:
+    args = ["--registry", str(registry.root), "card", "churn_model", "--out", str(tmp_path)]
+    assert main(["models", *args]) == 0
+    assert Path(capsys.readouterr().out.strip()) == tmp_path / "churn_model" / "card.html"
+    assert main(["models", "--registry", str(registry.root), "card", "no_such_model"]) == 1
+    assert "no model 'no_such_model' in the registry" in capsys.readouterr().err
