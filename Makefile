@@ -12,12 +12,13 @@ export DBT_PROFILES_DIR := $(CURDIR)
 
 .PHONY: setup lake demo test lint unit clean browser
 
-# --no-compile: Python compiles what is imported when it is first imported; compiling every
-# file of every package up front took ~30 s of a fresh clone's `make test`.
+# pip byte-compiles what it installs: where PYTHONDONTWRITEBYTECODE is set (as on this
+# machine, and in many container images) Python never writes the .pyc files itself, and
+# without them `dbt --version` took 4.7 s instead of 2.6 s on every run.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
 setup: $(STAMP)
