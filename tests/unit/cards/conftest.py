@@ -18,6 +18,7 @@ from tests.unit.anomaly.conftest import table_of as anomaly_table
 from tests.unit.anomaly.conftest import transactions
 from tests.unit.clustering.conftest import blobs
 from tests.unit.forecasting.conftest import daily_sales
+from tests.unit.forecasting.conftest import settings as forecast_settings
 from tests.unit.forecasting.conftest import table_of as forecast_table
 from tests.unit.recommendation.conftest import interactions
 from tests.unit.recommendation.conftest import table_of as recommend_table
@@ -64,15 +65,7 @@ MODELS: dict[str, tuple[Callable[[], pa.Table], dict]] = {
     ),
     "sales_model": (
         lambda: forecast_table(daily_sales(branches=2, days=200)),
-        {
-            "task": "forecasting",
-            "target": "units",
-            "time_column": "sale_date",
-            "series_columns": ["branch_id", "product_line"],
-            "horizon": 14,
-            "candidates": ["seasonal_naive", "theta"],
-            "time_budget_s": 10,
-        },
+        forecast_settings(candidates=["seasonal_naive", "theta"], time_budget_s=10),
     ),
 }
 

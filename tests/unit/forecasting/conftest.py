@@ -42,9 +42,10 @@ def table_of(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
-def config(**settings: object) -> ForecastConfig:
-    """A forecasting config over :func:`daily_sales`' columns, cheap candidates."""
-    raw = {
+def settings(**overrides: object) -> dict[str, object]:
+    """``meta.automl`` of a forecasting model over :func:`daily_sales`' columns, cheap
+    candidates, with ``overrides``."""
+    return {
         "task": "forecasting",
         "target": "units",
         "time_column": "sale_date",
@@ -52,6 +53,10 @@ def config(**settings: object) -> ForecastConfig:
         "horizon": 14,
         "candidates": ["seasonal_naive", "theta", "lightgbm"],
         "time_budget_s": 60,
-        **settings,
+        **overrides,
     }
-    return parse_forecast_config(raw, "sales_forecast_model")
+
+
+def config(**overrides: object) -> ForecastConfig:
+    """The parsed :func:`settings`."""
+    return parse_forecast_config(settings(**overrides), "sales_forecast_model")

@@ -17,22 +17,14 @@ from dbt_automl import train
 from dbt_automl.dbt import _judge_forecast
 from dbt_automl.registry import Registry
 from tests.unit.forecasting.conftest import daily_sales
+from tests.unit.forecasting.conftest import settings as sales_settings
 
 SAME_WINDOWS = "on the same backtest windows (the champion's recipe refitted)"
 
 
 def _settings(registry: Path, **extra: object) -> dict:
-    return {
-        "task": "forecasting",
-        "target": "units",
-        "time_column": "sale_date",
-        "series_columns": ["branch_id", "product_line"],
-        "horizon": 14,
-        "candidates": ["seasonal_naive", "theta"],
-        "time_budget_s": 10,
-        "registry_path": str(registry),
-        **extra,
-    }
+    cheap = {"candidates": ["seasonal_naive", "theta"], "time_budget_s": 10}
+    return sales_settings(**{**cheap, "registry_path": str(registry), **extra})
 
 
 def _trained(con: duckdb.DuckDBPyConnection, sales: pd.DataFrame, settings: dict) -> pd.DataFrame:
