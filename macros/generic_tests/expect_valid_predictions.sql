@@ -105,13 +105,7 @@ select * from validation_errors
 {#- Raises a compiler error naming the test; returns key_columns as a list. -#}
 {% macro _validate_prediction_args(key_columns, probability_tolerance) %}
     {%- set who = 'dbt_automl.expect_valid_predictions' -%}
-    {%- set keys = [key_columns] if key_columns is string else key_columns -%}
-    {%- if keys is not iterable or keys is mapping or keys | length == 0
-        or keys | reject('string') | list | length > 0 -%}
-        {{ exceptions.raise_compiler_error(
-            who ~ ": `key_columns` must be a column name or a non-empty list of column names, got "
-            ~ (key_columns | tojson)) }}
-    {%- endif -%}
+    {%- set keys = dbt_automl._column_list('expect_valid_predictions', 'key_columns', key_columns) -%}
     {%- if probability_tolerance is not number or probability_tolerance is boolean
         or probability_tolerance < 0 -%}
         {{ exceptions.raise_compiler_error(
