@@ -16,7 +16,11 @@ def test_build_passes_every_node(built_project) -> None:
     states = statuses(result)
     assert result.success, {n: s for n, s in states.items() if s not in ("success", "pass")}
     assert {"churn_model", "churn_scores", "fraud_model", "fraud_scores"} <= set(states)
-    assert {s for s in states.values()} <= {"success", "pass"}
+    # A warning names its node and why: the demo's warn-level tests must pass on this lake.
+    warned = {
+        r.node.name: str(r.message) for r in result.result.results if str(r.status) == "warn"
+    }
+    assert {s for s in states.values()} <= {"success", "pass"}, warned
     tests = [n for n in states if "expect_model_metric" in n or "expect_valid_predictions" in n]
     assert len(tests) >= 4
 

@@ -65,15 +65,15 @@ def test_drift_tests_pass_on_the_lake_the_models_were_trained_on(built_project) 
         "where kind != 'prediction'"
     )
     assert features > 40 and worst == pytest.approx(0.0, abs=1e-9) and drifted == 0
-    # Predictions: every customer is scored, training rows included, against the test
-    # split's histogram, so a model sure of its training rows may reach the 0.1 warning
-    # (it did on a busy machine, where the 6 s budget ran fewer trials); never an error.
+    # Predictions: the scored rows are training rows, compared with the model's own
+    # predictions on its training rows (against the test split's, a model sure of its
+    # training rows reached PSI 0.16 on this lake, however the search went).
     predictions = project.query(
         "select model_name, level, psi from model_drift_overview "
         "where feature = '__prediction__' order by model_name"
     )
     assert [p[0] for p in predictions] == ["churn_model", "fraud_model"]
-    assert all(level in ("ok", "warn") and psi < 0.25 for _, level, psi in predictions)
+    assert all(level == "ok" and psi < 0.05 for _, level, psi in predictions), predictions
 
 
 # Every task's trained model in the demo and the relation it was trained on.

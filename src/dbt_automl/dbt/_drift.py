@@ -8,17 +8,22 @@ given and the version recorded its test split's prediction distribution.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from dbt_automl._log import get_logger
+from dbt_automl.dbt._judge import ROWS_FILE, row_keys
 from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.drift import FeatureDrift, compare, compare_predictions, training_profile
 from dbt_automl.errors import RegistryError
+from dbt_automl.registry import ModelVersion, read_extra
 
 DRIFT_SCHEMA = pa.schema(
     [
@@ -86,7 +91,8 @@ def _drift_table(
     from dbt_automl.dbt._tasks import current_version_dir
 
     caller = model_name_of(dbt)
-    metadata = _metadata_of(current_version_dir(model, caller))
+    version_dir = current_version_dir(model, caller)
+    metadata = _metadata_of(version_dir)
     name, version = metadata["model_name"], int(metadata["version"])
     profile = metadata.get("profile")
     if profile is None:
@@ -98,7 +104,7 @@ def _drift_table(
         )
     features = compare(profile, rows)
     if scores is not None:
-        features += _prediction_drift(metadata, scores, caller)
+        features += _prediction_drift(metadata, version_dir, scores, caller)
     _log_summary(caller, name, version, features)
     computed_at = datetime.now(UTC).replace(tzinfo=None)
     table = [
@@ -115,10 +121,11 @@ def _drift_table(
 
 
 def _prediction_drift(
-    metadata: dict[str, Any], scores: duckdb.DuckDBPyRelation, caller: str
+    metadata: dict[str, Any], version_dir: Path, scores: duckdb.DuckDBPyRelation, caller: str
 ) -> list[FeatureDrift]:
     """The ``__prediction__`` row, when the version recorded its test split's predictions;
-    only the scores of that version count."""
+    only the scores of that version count, and those of rows it trained on are compared
+    with its predictions on its training rows (see :func:`_trained_share`)."""
     distribution = (metadata.get("decisions") or {}).get("prediction_distribution")
     if not distribution:
         get_logger().info(
@@ -129,7 +136,37 @@ def _prediction_drift(
     if "model_version" in scores.columns:
         scores = scores.filter(f"model_version = {int(metadata['version'])}")
     test_rows = (metadata.get("data") or {}).get("test_rows")
-    return [compare_predictions(distribution, scores, caller, test_rows)]
+    share = _trained_share(metadata, version_dir, scores, caller)
+    return [compare_predictions(distribution, scores, caller, test_rows, share)]
+
+
+def _trained_share(
+    metadata: dict[str, Any], version_dir: Path, scores: duckdb.DuckDBPyRelation, caller: str
+) -> float:
+    """The share of the scored rows whose keys are among the rows the version trained on
+    (``rows.npy``, checksum verified), by the model's id columns; 0 (every row counts as
+    new) when the model has no id columns, the scores lack them, or the version kept no
+    keys."""
+    name, version = metadata["model_name"], int(metadata["version"])
+    ids = [c["name"] for c in metadata.get("id_columns") or []]
+    found = ModelVersion(name, version, version_dir, metadata)
+    content = read_extra(found, ROWS_FILE) if ids else None
+    if content is None or not set(ids) <= set(scores.columns):
+        get_logger().info(
+            f"{caller}: the scores of {name} v{version} are compared with its test split's "
+            "predictions (no id columns or training keys to tell its training rows apart)"
+        )
+        return 0.0
+    keys = row_keys(scores.project(", ".join(f'"{c}"' for c in ids)).to_arrow_table(), ids)
+    if len(keys) == 0:
+        return 0.0
+    share = float(np.isin(keys, np.load(io.BytesIO(content), allow_pickle=False)).mean())
+    get_logger().info(
+        f"{caller}: {share:.0%} of the {len(keys):,} rows scored by {name} v{version} are "
+        "rows it trained on: their predictions are compared with its own on its training "
+        "rows, the others' with its test split's"
+    )
+    return share
 
 
 def _log_summary(caller: str, name: str, version: int, features: list[FeatureDrift]) -> None:

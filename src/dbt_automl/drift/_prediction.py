@@ -5,6 +5,12 @@ The distribution is ``{"kind": "probability" | "value", "edges": [...], "shares"
 (``edges`` all the bins' edges, one more than the shares, numpy-style, bins [lo, hi): the
 outer two are dropped, as the outer bins are open-ended here; or the inner edges only,
 one fewer than the shares) or ``{"kind": "class", "classes": [...], "shares": [...]}``.
+
+A version also records ``fit_shares``: its predictions on the rows it trained on, in the
+same bins. A model is surer of those rows than of new ones, so when some of the scored rows
+are training rows (``trained_share``, the share of them), the reference is the mixture the
+model would give such a population: ``trained_share`` of ``fit_shares`` and the rest of
+the test split's ``shares``.
 """
 
 from __future__ import annotations
@@ -23,16 +29,20 @@ PREDICTION_COLUMNS = {"probability": "probability", "value": "prediction", "clas
 
 
 def prediction_reference(
-    distribution: dict[str, Any], model: str | None = None, rows: int | None = None
+    distribution: dict[str, Any],
+    model: str | None = None,
+    rows: int | None = None,
+    trained_share: float = 0.0,
 ) -> Reference:
     """The recorded test-split distribution (of ``rows`` test rows) as the training side
-    of a comparison. Edges cut bins [lo, hi), as numpy does.
+    of a comparison, mixed with the training rows' own (``fit_shares``) in proportion to
+    ``trained_share`` when the version recorded it. Edges cut bins [lo, hi), as numpy does.
 
     Raises:
         RegistryError: the distribution is not one of the shapes above.
     """
     kind = distribution.get("kind")
-    shares = [float(s) for s in distribution.get("shares", [])]
+    shares = _mixed_shares(distribution, trained_share, model)
     if kind == "class":
         classes = [_class_text(c) for c in distribution.get("classes", [])]
         _require(len(classes) == len(shares), distribution, model)
@@ -68,14 +78,17 @@ def compare_predictions(
     scores: duckdb.DuckDBPyRelation,
     model: str | None = None,
     rows: int | None = None,
+    trained_share: float = 0.0,
 ) -> FeatureDrift:
-    """PSI of the scored predictions against the test split's recorded distribution
-    (``probability`` for a probability histogram, ``prediction`` otherwise).
+    """PSI of the scored predictions against the recorded distribution (``probability``
+    for a probability histogram, ``prediction`` otherwise): the test split's, mixed with
+    the training rows' for the ``trained_share`` of the scores that are training rows
+    (see :func:`prediction_reference`).
 
     Raises:
         SchemaMismatchError: the scores lack the column the distribution describes.
     """
-    reference = prediction_reference(distribution, model, rows)
+    reference = prediction_reference(distribution, model, rows, trained_share)
     if reference.column not in scores.columns:
         raise SchemaMismatchError(
             "the scores passed have no such column to compare with the test split's "
@@ -86,6 +99,18 @@ def compare_predictions(
         )
     [drift] = measure(scores, [reference])
     return drift
+
+
+def _mixed_shares(
+    distribution: dict[str, Any], trained_share: float, model: str | None
+) -> list[float]:
+    shares = [float(s) for s in distribution.get("shares", [])]
+    fit = distribution.get("fit_shares")
+    if fit is None or trained_share <= 0:
+        return shares
+    _require(len(fit) == len(shares), distribution, model)
+    w = min(float(trained_share), 1.0)
+    return [(1 - w) * s + w * float(f) for s, f in zip(shares, fit, strict=True)]
 
 
 def _class_text(value: Any) -> str:

@@ -17,7 +17,7 @@ from dbt_automl.engine._choose import cost_budget
 from dbt_automl.engine._state import TrainState
 from dbt_automl.preprocess import build_preprocessor, describe_fitted
 from dbt_automl.search import FoldBagged, WeightedEnsemble
-from dbt_automl.tasks._curves import EXPLANATION_REFERENCE
+from dbt_automl.tasks._curves import EXPLANATION_REFERENCE, shares_at
 
 REFIT_FULL_MAX_ROWS = 100_000  # above, 20 % more rows barely helps and the refit costs most
 REFIT_MARGIN_S = 1.0  # after the refit: test predictions, metrics, calibration curve
@@ -111,6 +111,7 @@ def describe(state: TrainState) -> None:
     state.decisions["preprocessing"] = describe_fitted(fitted, state.schema)
     state.decisions["scoring"] = _scoring_cost(state)
     state.decisions[EXPLANATION_REFERENCE] = _explanation_reference(state)
+    _fit_distribution(state)
     state.info(
         f"{state.decisions['ensemble']['summary']}; test "
         + ", ".join(f"{k}={v:.4f}" for k, v in state.test_metrics.items())
@@ -139,6 +140,33 @@ def _explanation_reference(state: TrainState) -> dict[str, Any]:
         "rows": rows.num_rows,
         "means": [t.transform(rows).mean(axis=0).tolist() for t in transforms],
     }
+
+
+def _fit_distribution(state: TrainState) -> None:
+    """The final model's predictions on the rows it trained on (a sample), in the test
+    split's prediction bins: ``fit_shares`` beside ``shares``.
+
+    A model is surer of rows it learned from than of new ones, so scoring the training
+    rows again (a churn model scores every customer, most of them trained on) moves the
+    predictions away from the test split's without anything having drifted. Drift compares
+    the scores of those rows with these shares instead (:mod:`dbt_automl.dbt._drift`).
+    The rows are those ``rows.npy`` lists: every row after a full refit, else the rows
+    outside the test split.
+    """
+    distribution = state.decisions.get("prediction_distribution")
+    if not distribution:
+        return
+    rows = np.arange(state.table.num_rows)
+    if not state.decisions.get("trained_on_test_rows"):
+        rows = np.setdiff1d(rows, state.plan.test)
+    if len(rows) > SCORING_COST_ROWS:
+        rng = np.random.default_rng(state.cfg.seed)
+        rows = np.sort(rng.choice(rows, SCORING_COST_ROWS, replace=False))
+    if len(rows) == 0:
+        return
+    raw = state.model.predict_raw(state.frame.iloc[rows])
+    distribution["fit_shares"] = shares_at(distribution, raw)
+    distribution["fit_rows"] = int(len(rows))
 
 
 def _fold_models_if_cut(state: TrainState) -> None:

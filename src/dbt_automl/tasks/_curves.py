@@ -125,6 +125,21 @@ def histogram(values: np.ndarray, kind: str, low: float, high: float) -> dict[st
     return {"kind": kind, "edges": [float(e) for e in edges], "shares": [float(s) for s in shares]}
 
 
+def shares_at(distribution: dict[str, Any], raw: np.ndarray) -> list[float]:
+    """Shares of the raw predictions ``raw`` in the bins of a recorded ``distribution``
+    (:func:`histogram` or :func:`class_shares`): the positive class's probability of an
+    (n, 2) array, the values of a regression, the most probable class otherwise."""
+    if distribution["kind"] == "class":
+        index = np.asarray(raw).argmax(axis=1)
+        counts = np.bincount(index, minlength=len(distribution["classes"]))
+    else:
+        values = raw[:, 1] if raw.ndim == 2 else raw
+        edges = np.asarray(distribution["edges"], dtype=float)
+        index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
+        counts = np.bincount(index, minlength=len(edges) - 1)
+    return [float(c) for c in counts / max(len(raw), 1)]
+
+
 def class_shares(predicted: np.ndarray, keys: Sequence[str]) -> dict[str, Any]:
     """Share of rows predicted as each class: ``{"kind": "class", "classes", "shares"}``."""
     counts = np.bincount(predicted.astype(int), minlength=len(keys))

@@ -135,17 +135,37 @@ def test_unchanged_rows_and_version_keep_the_last_table(warehouse) -> None:
     con.execute("drop table churn_model_drift")
 
 
-def test_the_prediction_row_compares_the_scores_with_the_test_split(warehouse) -> None:
+def test_scored_training_rows_compare_with_the_models_predictions_on_them(warehouse) -> None:
+    # The model was refitted on all 600 rows and scored them: a model is surer of rows it
+    # learned from than of its test split, so they are compared with its predictions on
+    # its training rows, recorded at training, and nothing drifted.
     con, registry = warehouse
     rows, _ = _drift(con, "churn_model", "select * from features", scores="churn_scores")
     prediction = rows["__prediction__"]
     meta = _metadata(registry, "churn_model")
+    distribution = meta["decisions"]["prediction_distribution"]
+    assert meta["decisions"]["trained_on_test_rows"] and distribution["fit_rows"] == 600
     assert prediction["kind"] == "prediction" and prediction["rows_now"] == 600
     assert prediction["rows_train"] == meta["data"]["test_rows"]
-    assert prediction["psi"] is not None and prediction["null_rate_now"] == 0.0
+    assert prediction["null_rate_now"] == 0.0
     bins = json.loads(prediction["bins"])
-    shares = meta["decisions"]["prediction_distribution"]["shares"]
-    assert [b["train"] for b in bins] == pytest.approx(shares)
+    assert [b["train"] for b in bins] == pytest.approx(distribution["fit_shares"])
+    assert prediction["psi"] == pytest.approx(0.0, abs=0.01) and prediction["level"] == "ok"
+
+
+def test_scored_new_rows_compare_with_the_test_split(warehouse) -> None:
+    con, registry = warehouse
+    # The same scores under keys the model never trained on: new customers.
+    con.execute(
+        "create or replace table new_scores as "
+        "select * replace (customer_id + 1000000 as customer_id) from churn_scores"
+    )
+    rows, _ = _drift(con, "churn_model", "select * from features", scores="new_scores")
+    distribution = _metadata(registry, "churn_model")["decisions"]["prediction_distribution"]
+    bins = json.loads(rows["__prediction__"]["bins"])
+    assert [b["train"] for b in bins] == pytest.approx(distribution["shares"])
+    assert distribution["shares"] != pytest.approx(distribution["fit_shares"])
+    con.execute("drop table new_scores")
 
 
 def test_shifted_rows_name_the_features_that_moved(warehouse) -> None:

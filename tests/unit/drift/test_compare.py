@@ -17,6 +17,7 @@ from dbt_automl.drift import (
     compare,
     compare_predictions,
     drift_level,
+    prediction_reference,
     psi,
     training_profile,
 )
@@ -188,3 +189,37 @@ def test_an_unreadable_distribution_says_to_retrain() -> None:
     distribution = {"kind": "probability", "edges": [0.0, 1.0], "shares": [0.1, 0.2, 0.3, 0.4]}
     with pytest.raises(RegistryError, match="model churn_drift.*retrain the model"):
         compare_predictions(distribution, duckdb.sql("select 0.5 as probability"), "churn_drift")
+
+
+def test_scored_training_rows_compare_with_the_training_rows_predictions() -> None:
+    # A model is surer of the rows it learned from: a version records its predictions on
+    # them (fit_shares), and the reference mixes them in for the share of scored rows that
+    # are training rows.
+    distribution = {
+        "kind": "probability",
+        "edges": [0.0, 0.2, 0.8, 1.0],
+        "shares": [0.3, 0.5, 0.2],
+        "fit_shares": [0.5, 0.1, 0.4],
+    }
+    scores = duckdb.sql(
+        "select unnest([0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 0.9, 0.9, 0.9, 0.9]) as probability"
+    )
+    assert compare_predictions(distribution, scores).level == "error"  # vs the test split
+    trained = compare_predictions(distribution, scores, trained_share=1.0)
+    assert trained.train_shares == pytest.approx([0.5, 0.1, 0.4]) and trained.psi == 0.0
+    half = prediction_reference(distribution, trained_share=0.5)
+    assert half.shares == pytest.approx([0.4, 0.3, 0.3])
+    # Versions without fit_shares keep the test split's reference.
+    del distribution["fit_shares"]
+    assert prediction_reference(distribution, trained_share=1.0).shares == [0.3, 0.5, 0.2]
+
+
+def test_training_rows_shares_of_another_length_say_to_retrain() -> None:
+    distribution = {
+        "kind": "class",
+        "classes": ["a", "b"],
+        "shares": [0.5, 0.5],
+        "fit_shares": [1.0],
+    }
+    with pytest.raises(RegistryError, match="retrain the model"):
+        prediction_reference(distribution, "churn_drift", trained_share=0.5)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dbt_automl.tasks import BinaryClassification, MulticlassClassification, Regression
-from dbt_automl.tasks._curves import MAX_POINTS, histogram
+from dbt_automl.tasks._curves import MAX_POINTS, histogram, shares_at
 
 
 @pytest.fixture
@@ -85,3 +85,20 @@ def test_regression_residuals_by_decile_say_where_the_model_is_biased() -> None:
     dist = curves["prediction_distribution"]
     assert dist["kind"] == "value" and dist["edges"][0] == predicted.min()
     assert sum(dist["shares"]) == pytest.approx(1.0)
+
+
+def test_new_predictions_are_binned_in_a_recorded_distribution_bins() -> None:
+    # Values past the outer edges count in the outer bins, as drift bins scores.
+    value = {"kind": "value", "edges": [1.0, 2.0, 3.0], "shares": [0.5, 0.5]}
+    assert shares_at(value, np.array([0.0, 1.5, 2.0, 9.0])) == [0.5, 0.5]
+    probability = {"kind": "probability", "edges": [0.0, 0.2, 1.0], "shares": [0.5, 0.5]}
+    raw = np.array([[0.9, 0.1], [0.8, 0.2], [0.0, 1.0], [0.7, 0.3]])
+    assert shares_at(probability, raw) == [0.25, 0.75]
+    classes = {"kind": "class", "classes": ["a", "b", "c"], "shares": [0.2, 0.3, 0.5]}
+    assert shares_at(classes, np.eye(3)[[2, 2, 0, 2]]) == [0.25, 0.0, 0.75]
+
+
+def test_the_test_predictions_binned_again_give_the_recorded_shares(binary) -> None:
+    y, raw = binary
+    dist = BinaryClassification().curves(y, raw, 0.5, [0, 1])["prediction_distribution"]
+    assert shares_at(dist, raw) == pytest.approx(dist["shares"])
