@@ -16,11 +16,16 @@ def test_build_passes_every_node(built_project) -> None:
     states = statuses(result)
     assert result.success, {n: s for n, s in states.items() if s not in ("success", "pass")}
     assert {"churn_model", "churn_scores", "fraud_model", "fraud_scores"} <= set(states)
-    # A warning names its node and why: the demo's warn-level tests must pass on this lake.
-    warned = {
-        r.node.name: str(r.message) for r in result.result.results if str(r.status) == "warn"
+    # Only a test the demo declares a warning (`severity: warn`) may warn: the
+    # recommender's beat-popularity test, a coin flip on 12 categories (see
+    # test_unsupervised_demo). Anything else must pass; a failure names the node and why.
+    unexpected = {
+        r.node.name: f"{r.status}: {r.message}"
+        for r in result.result.results
+        if str(r.status) not in ("success", "pass")
+        and not (str(r.status) == "warn" and str(r.node.config.severity).lower() == "warn")
     }
-    assert {s for s in states.values()} <= {"success", "pass"}, warned
+    assert not unexpected, unexpected
     tests = [n for n in states if "expect_model_metric" in n or "expect_valid_predictions" in n]
     assert len(tests) >= 4
 
