@@ -132,9 +132,7 @@ def _scoring_cost(state: TrainState) -> dict[str, float]:
 def _explanation_reference(state: TrainState) -> dict[str, Any]:
     """The mean of the encoded training rows (a sample), per preprocessor of the final
     model: what linear and model-agnostic contributions are measured from."""
-    rng = np.random.default_rng(state.cfg.seed)
-    n = state.table.num_rows
-    rows = state.table.take(np.sort(rng.choice(n, min(n, SCORING_COST_ROWS), replace=False)))
+    rows = state.table.take(_sample(np.arange(state.table.num_rows), state.cfg.seed))
     transforms = state.model.arrow(state.schema).transforms
     return {
         "rows": rows.num_rows,
@@ -159,14 +157,19 @@ def _fit_distribution(state: TrainState) -> None:
     rows = np.arange(state.table.num_rows)
     if not state.decisions.get("trained_on_test_rows"):
         rows = np.setdiff1d(rows, state.plan.test)
-    if len(rows) > SCORING_COST_ROWS:
-        rng = np.random.default_rng(state.cfg.seed)
-        rows = np.sort(rng.choice(rows, SCORING_COST_ROWS, replace=False))
+    rows = _sample(rows, state.cfg.seed)
     if len(rows) == 0:
         return
     raw = state.model.predict_raw(state.frame.iloc[rows])
     distribution["fit_shares"] = shares_at(distribution, raw)
     distribution["fit_rows"] = int(len(rows))
+
+
+def _sample(rows: np.ndarray, seed: int) -> np.ndarray:
+    """At most SCORING_COST_ROWS of ``rows``, drawn with ``seed``, in order."""
+    if len(rows) <= SCORING_COST_ROWS:
+        return rows
+    return np.sort(np.random.default_rng(seed).choice(rows, SCORING_COST_ROWS, replace=False))
 
 
 def _fold_models_if_cut(state: TrainState) -> None:

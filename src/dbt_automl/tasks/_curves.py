@@ -120,24 +120,26 @@ def histogram(values: np.ndarray, kind: str, low: float, high: float) -> dict[st
     edges = np.unique(np.concatenate([[low], inner[(inner > low) & (inner < high)], [high]]))
     if len(edges) < 2:  # a constant prediction: one bin around it
         edges = np.array([low, low + 1.0]) if low == high else np.array([low, high])
-    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
-    shares = np.bincount(index, minlength=len(edges) - 1) / max(len(values), 1)
-    return {"kind": kind, "edges": [float(e) for e in edges], "shares": [float(s) for s in shares]}
+    return {"kind": kind, "edges": [float(e) for e in edges], "shares": _binned(values, edges)}
 
 
 def shares_at(distribution: dict[str, Any], raw: np.ndarray) -> list[float]:
     """Shares of the raw predictions ``raw`` in the bins of a recorded ``distribution``
-    (:func:`histogram` or :func:`class_shares`): the positive class's probability of an
-    (n, 2) array, the values of a regression, the most probable class otherwise."""
+    (:func:`histogram` or :func:`class_shares`, binned as they bin): the positive class's
+    probability of an (n, 2) array, the values of a regression, the most probable class
+    otherwise."""
     if distribution["kind"] == "class":
-        index = np.asarray(raw).argmax(axis=1)
-        counts = np.bincount(index, minlength=len(distribution["classes"]))
-    else:
-        values = raw[:, 1] if raw.ndim == 2 else raw
-        edges = np.asarray(distribution["edges"], dtype=float)
-        index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
-        counts = np.bincount(index, minlength=len(edges) - 1)
-    return [float(c) for c in counts / max(len(raw), 1)]
+        return class_shares(np.asarray(raw).argmax(axis=1), distribution["classes"])["shares"]
+    values = raw[:, 1] if raw.ndim == 2 else raw
+    return _binned(values, np.asarray(distribution["edges"], dtype=float))
+
+
+def _binned(values: np.ndarray, edges: np.ndarray) -> list[float]:
+    """Shares of ``values`` in the bins [lo, hi) of ``edges``, values beyond the outer
+    edges in the outer bins."""
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, len(edges) - 2)
+    shares = np.bincount(index, minlength=len(edges) - 1) / max(len(values), 1)
+    return [float(s) for s in shares]
 
 
 def class_shares(predicted: np.ndarray, keys: Sequence[str]) -> dict[str, Any]:
