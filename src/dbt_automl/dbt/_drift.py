@@ -8,7 +8,6 @@ given and the version recorded its test split's prediction distribution.
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,11 +18,11 @@ import numpy as np
 import pyarrow as pa
 
 from dbt_automl._log import get_logger
-from dbt_automl.dbt._judge import ROWS_FILE, row_keys
+from dbt_automl.dbt._judge import row_keys, trained_keys
 from dbt_automl.dbt._reuse import reuse_or_build
 from dbt_automl.drift import FeatureDrift, compare, compare_predictions, training_profile
 from dbt_automl.errors import RegistryError
-from dbt_automl.registry import ModelVersion, read_extra
+from dbt_automl.registry import ModelVersion
 
 DRIFT_SCHEMA = pa.schema(
     [
@@ -149,9 +148,8 @@ def _trained_share(
     keys."""
     name, version = metadata["model_name"], int(metadata["version"])
     ids = [c["name"] for c in metadata.get("id_columns") or []]
-    found = ModelVersion(name, version, version_dir, metadata)
-    content = read_extra(found, ROWS_FILE) if ids else None
-    if content is None or not set(ids) <= set(scores.columns):
+    trained = trained_keys(ModelVersion(name, version, version_dir, metadata)) if ids else None
+    if trained is None or not set(ids) <= set(scores.columns):
         get_logger().info(
             f"{caller}: the scores of {name} v{version} are compared with its test split's "
             "predictions (no id columns or training keys to tell its training rows apart)"
@@ -160,7 +158,7 @@ def _trained_share(
     keys = row_keys(scores.project(", ".join(f'"{c}"' for c in ids)).to_arrow_table(), ids)
     if len(keys) == 0:
         return 0.0
-    share = float(np.isin(keys, np.load(io.BytesIO(content), allow_pickle=False)).mean())
+    share = float(np.isin(keys, trained).mean())
     get_logger().info(
         f"{caller}: {share:.0%} of the {len(keys):,} rows scored by {name} v{version} are "
         "rows it trained on: their predictions are compared with its own on its training "

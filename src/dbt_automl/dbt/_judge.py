@@ -57,6 +57,16 @@ def trained_rows_file(table: pa.Table, result: TrainResult, id_columns: list[str
     return buffer.getvalue()
 
 
+def trained_keys(version: ModelVersion) -> np.ndarray | None:
+    """The keys ``rows.npy`` holds (checksum verified), or None when the version kept none.
+
+    Raises:
+        ChecksumMismatchError: the file changed since it was registered.
+    """
+    content = read_extra(version, ROWS_FILE)
+    return None if content is None else np.load(io.BytesIO(content), allow_pickle=False)
+
+
 def same_rows_scores(
     result: TrainResult,
     id_columns: list[str],
@@ -92,10 +102,9 @@ def same_rows_scores(
 def _on_unseen_rows(
     result: TrainResult, id_columns: list[str], champion: ModelVersion
 ) -> Scores | None:
-    content = read_extra(champion, ROWS_FILE)
-    if content is None or result.test_table is None or result.test_raw is None:
+    seen = trained_keys(champion)
+    if seen is None or result.test_table is None or result.test_raw is None:
         return None
-    seen = np.load(io.BytesIO(content), allow_pickle=False)
     unseen = ~np.isin(row_keys(result.test_table, id_columns), seen)
     if unseen.sum() < MIN_JUDGE_ROWS:
         return None
